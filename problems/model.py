@@ -75,7 +75,10 @@ class Checker(BaseModel):
     source: SourceFile | None = Field(
         default=None, description="C++ source for `cms` and `testlib` checkers; none for the built-in diffs."
     )
-    # Kattis default validator options (`float_tolerance`, `case_sensitive`...), kept verbatim.
+    support: tuple[SourceFile, ...] = Field(
+        default=(), description="Other files next to the checker source that it includes (e.g. a task's testlib.h)."
+    )
+    # Kattis default validator options (`float_tolerance 1e-6`, `case_sensitive`...), kept verbatim.
     flags: tuple[str, ...] = ()
 
     @model_validator(mode="after")
@@ -147,6 +150,7 @@ class Problem(BaseModel):
     checker: Checker = Checker()
     communication: Communication | None = None
     solutions: tuple[ReferenceSolution, ...] = ()
+    year: int | None = Field(default=None, description="Contest year, when known (open-r1 rows carry it).")
     origin: str = Field(default="", description="Where the problem was loaded from, for messages.")
 
     @model_validator(mode="after")
