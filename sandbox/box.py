@@ -1,0 +1,316 @@
+"""A box: one warm, locked-down container and the worker's connection to its supervisor.
+
+Every restriction is applied here, at `docker run` time, so the image stays a plain image:
+no network, read-only root, every capability dropped except the supervisor's, no new
+privileges, private IPC without /dev/shm, pids and memory caps, tmpfs scratch space, and
+the box's own cgroup directories delegated to the supervisor for per-test accounting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import docker
+import docker.errors
+
+from .protocol import RunRequest, RunResponse
+from .settings import SandboxSettings
+
+log = logging.getLogger(__name__)
+
+SUPERVISOR_CAPABILITIES = ["SETUID", "SETGID", "KILL", "CHOWN", "FOWNER", "DAC_OVERRIDE"]
+CGROUP_CONTROLLERS = ("memory", "cpuacct", "pids", "cpu", "freezer")
+CGROUP_PARENT = "ioi-grader"
+LABEL_BOX = "ioi-grader.box"
+LABEL_ROLE = "ioi-grader.role"
+LABEL_OWNER = "ioi-grader.owner"
+IO_MOUNT = "/io"
+
+
+class SandboxError(RuntimeError):
+    """The sandbox failed (not the submission). The caller may retry on another box."""
+
+
+class SandboxUnavailable(SandboxError):
+    """The sandbox cannot work on this host at all; the message says what to do."""
+
+
+def _process_start_time(pid: int) -> str | None:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def owner_token() -> str:
+    """Identifies this worker process, robustly against pid reuse (pid + its start time)."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_process_start_time(pid)}"
+
+
+def owner_alive(token: str) -> bool:
+    host, _, rest = token.partition(":")
+    pid_text, _, started = rest.partition(":")
+    if host != socket.gethostname():
+        return True  # another host's worker: not ours to judge
+    try:
+        return _process_start_time(int(pid_text)) == started
+    except ValueError:
+        return False
+
+
+class Box:
+    """One container. Not thread-safe: the pool hands a box to one thread at a time."""
+
+    def __init__(self, client: docker.DockerClient, settings: SandboxSettings, name: str, role: str):
+        self.client = client
+        self.settings = settings
+        self.name = name
+        self.role = role  # "run" (submissions) or "judge" (checkers, answers): never both
+        self.host_dir = settings.boxes_dir / name
+        self.runs = 0
+        self.broken = False
+        self.installed: dict[str, str] = {}  # installed name -> content key, see `install`
+        self._staged: dict[str, int] = {}  # staged file key -> size, see `stage`
+        self._container = None
+        self._socket: socket.socket | None = None
+        self._reader = None
+        self._lock = threading.Lock()
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> Box:
+        self._remove_container()
+        shutil.rmtree(self.host_dir, ignore_errors=True)
+        self.host_dir.mkdir(parents=True, mode=0o700)
+        os.chmod(self.host_dir, 0o700)
+        for sub in ("in", "out", "xfer"):
+            (self.host_dir / sub).mkdir(mode=0o700)
+        if len(str(self.host_dir / "ctl.sock")) > 100:
+            raise SandboxUnavailable(f"state directory path too long for a unix socket: {self.host_dir}")
+        volumes = {str(self.host_dir): {"bind": IO_MOUNT, "mode": "rw"}}
+        for controller in self._controllers():
+            # The daemon creates the bind source: the box's own cgroup directory, which is
+            # also the container's --cgroup-parent. The supervisor makes one child per slot.
+            source = self.settings.cgroup_root / controller / CGROUP_PARENT / self.name
+            volumes[str(source)] = {"bind": f"/sandbox/cgroup/{controller}", "mode": "rw"}
+        scratch = f"rw,nosuid,nodev,noexec,size={self.settings.scratch_mib}m,mode=711"
+        memory = f"{self.settings.supervisor_memory_mib}m"
+        try:
+            self._container = self.client.containers.run(
+                self.settings.image,
+                name=self.name,
+                detach=True,
+                network_mode="none",
+                read_only=True,
+                cap_drop=["ALL"],
+                cap_add=SUPERVISOR_CAPABILITIES,
+                security_opt=["no-new-privileges"],
+                ipc_mode="none",
+                pids_limit=64,
+                mem_limit=memory,
+                memswap_limit=memory,
+                cgroup_parent=f"/{CGROUP_PARENT}/{self.name}",
+                hostname="sandbox",
+                tmpfs={
+                    "/scratch": scratch,
+                    "/box": "rw,nosuid,nodev,exec,size=512m,mode=755",
+                    "/trusted": "rw,nosuid,nodev,exec,size=256m,mode=700",
+                },
+                volumes=volumes,
+                environment={
+                    "IOI_OWNER_UID": str(os.getuid()),
+                    "IOI_OWNER_GID": str(os.getgid()),
+                    "IOI_BOX_PIDS_MAX": str(self.settings.box_pids_max),
+                },
+                labels={LABEL_BOX: self.name, LABEL_ROLE: self.role, LABEL_OWNER: owner_token()},
+                log_config={"type": "json-file", "config": {"max-size": "1m"}},
+            )
+        except docker.errors.ImageNotFound as error:
+            raise SandboxUnavailable(
+                f"sandbox image {self.settings.image!r} not found: run `ioi-grader sandbox build` "
+                "(or scripts/bootstrap) first"
+            ) from error
+        except docker.errors.APIError as error:
+            raise SandboxError(f"could not start box {self.name}: {error}") from error
+        self._connect()
+        response = self.call({"op": "ping"}, timeout=10)
+        log.debug("box %s up: %s", self.name, response)
+        return self
+
+    def _controllers(self) -> list[str]:
+        present = [c for c in CGROUP_CONTROLLERS if (self.settings.cgroup_root / c).is_dir()]
+        for required in ("memory", "cpuacct", "pids"):
+            if required not in present:
+                raise SandboxUnavailable(
+                    f"cgroup v1 controller {required!r} not found under {self.settings.cgroup_root}: "
+                    "the sandbox needs a Docker engine with the cgroupfs driver on cgroup v1"
+                )
+        return present
+
+    def _connect(self) -> None:
+        sock_path = self.host_dir / "ctl.sock"
+        deadline = time.monotonic() + self.settings.start_timeout
+        while True:
+            if sock_path.exists():
+                try:
+                    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    sock.connect(str(sock_path))
+                    self._socket = sock
+                    self._reader = sock.makefile("rb")
+                    return
+                except OSError:
+                    sock.close()
+            self._container.reload()
+            if self._container.status in ("exited", "dead"):
+                logs = self._container.logs(tail=20).decode(errors="replace")
+                raise SandboxError(f"box {self.name} exited while starting:\n{logs}")
+            if time.monotonic() > deadline:
+                raise SandboxError(f"box {self.name} did not start within {self.settings.start_timeout:.0f}s")
+            time.sleep(0.02)
+
+    def destroy(self) -> None:
+        """Remove the container, its I/O folder and its cgroups. Safe to call twice."""
+        self.broken = True
+        if self._socket is not None:
+            try:
+                self._socket.close()
+            except OSError:
+                pass
+            self._socket = None
+        self._remove_container()
+        shutil.rmtree(self.host_dir, ignore_errors=True)
+        remove_box_cgroups(self.settings, self.name)
+
+    def _remove_container(self) -> None:
+        try:
+            container = self._container or self.client.containers.get(self.name)
+            container.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as error:
+            log.warning("could not remove box %s: %s", self.name, error)
+        self._container = None
+
+    # -- talking to the supervisor ---------------------------------------------------------------
+
+    def call(self, payload: dict, timeout: float) -> dict:
+        """Send one request and wait for its answer. Transport failures break the box."""
+        with self._lock:
+            if self.broken or self._socket is None:
+                raise SandboxError(f"box {self.name} is broken")
+            try:
+                self._socket.settimeout(timeout)
+                self._socket.sendall(json.dumps(payload).encode() + b"\n")
+                line = self._reader.readline()
+            except (OSError, socket.timeout) as error:
+                self.broken = True
+                raise SandboxError(f"box {self.name}: supervisor unreachable ({error})") from error
+            if not line:
+                self.broken = True
+                raise SandboxError(f"box {self.name}: supervisor closed the connection (container killed?)")
+            response = json.loads(line)
+            if not response.get("ok"):
+                if response.get("anomaly", True):
+                    self.broken = True
+                raise SandboxError(f"box {self.name}: {response.get('error')}")
+            return response
+
+    def run(self, request: RunRequest) -> RunResponse:
+        # The supervisor enforces each wall limit; this is only the guard against a dead box.
+        longest = max(p.limits.wall for p in request.processes)
+        response = self.call(request.model_dump(exclude_none=True), timeout=longest * len(request.processes) + 30)
+        self.runs += 1
+        return RunResponse.model_validate(response)
+
+    def install(self, host_file: Path, name: str, key: str, trusted: bool = False) -> str:
+        """Copy an executable from this box's I/O folder into /box (submissions) or /trusted
+        (task programs), unless the same content (`key`) is already installed under `name`."""
+        path = f"/trusted/{name}" if trusted else f"/box/{name}"
+        if self.installed.get(path) == key:
+            return path
+        self.call(
+            {"op": "install", "src": self.to_container(host_file), "name": name, "dest": "trusted" if trusted else "box"},
+            timeout=30,
+        )
+        self.installed[path] = key
+        return path
+
+    def clear_submissions(self) -> None:
+        """Empty /box, so that the next submission cannot see the previous one's files."""
+        self.call({"op": "clear", "dirs": ["box"]}, timeout=30)
+        self.installed = {p: k for p, k in self.installed.items() if not p.startswith("/box/")}
+
+    STAGE_LIMIT = 2 << 30  # bytes of staged inputs kept per box before the cache is emptied
+
+    def stage(self, src: Path) -> str:
+        """Make a host file (test input or answer) available in the box, copying it at most
+        once per box: staged copies are keyed by path, size and modification time."""
+        info = src.stat()
+        key = hashlib.sha256(f"{src.resolve()}\0{info.st_size}\0{info.st_mtime_ns}".encode()).hexdigest()[:32]
+        dest = self.host_dir / "in" / key
+        if key not in self._staged:
+            if sum(self._staged.values()) + info.st_size > self.STAGE_LIMIT:
+                for old in self._staged:
+                    (self.host_dir / "in" / old).unlink(missing_ok=True)
+                self._staged.clear()
+            tmp = dest.with_suffix(".tmp")
+            shutil.copyfile(src, tmp)
+            os.chmod(tmp, 0o644)  # trusted programs re-open it through /proc/self/fd
+            os.replace(tmp, dest)
+            self._staged[key] = info.st_size
+        return f"{IO_MOUNT}/in/{key}"
+
+    # -- paths ---------------------------------------------------------------------------------
+
+    def to_container(self, host_path: Path) -> str:
+        relative = Path(host_path).resolve().relative_to(self.host_dir.resolve())
+        return f"{IO_MOUNT}/{relative.as_posix()}"
+
+    def __repr__(self) -> str:
+        return f"Box({self.name}, role={self.role}, runs={self.runs}{', broken' if self.broken else ''})"
+
+
+def remove_box_cgroups(settings: SandboxSettings, name: str) -> None:
+    """Best effort: only a root worker on the host can remove cgroup directories."""
+    for controller in CGROUP_CONTROLLERS:
+        box_dir = settings.cgroup_root / controller / CGROUP_PARENT / name
+        if not box_dir.is_dir():
+            continue
+        for child in box_dir.iterdir():
+            if child.is_dir():
+                try:
+                    child.rmdir()
+                except OSError:
+                    pass
+        try:
+            box_dir.rmdir()
+        except OSError:
+            pass
+
+
+def remove_stale_boxes(client: docker.DockerClient, settings: SandboxSettings) -> int:
+    """Remove boxes left behind by workers of this host that died (e.g. SIGKILL)."""
+    removed = 0
+    for container in client.containers.list(all=True, filters={"label": LABEL_BOX}):
+        token = container.labels.get(LABEL_OWNER, "")
+        if owner_alive(token):
+            continue
+        name = container.labels.get(LABEL_BOX, container.name)
+        try:
+            container.remove(force=True)
+        except docker.errors.APIError:
+            continue
+        shutil.rmtree(settings.boxes_dir / name, ignore_errors=True)
+        remove_box_cgroups(settings, name)
+        removed += 1
+    return removed

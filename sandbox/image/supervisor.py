@@ -1,0 +1,713 @@
+"""In-container supervisor: PID 1 of every sandbox box.
+
+It listens on a unix socket in /io (a host directory only the worker can reach) for
+newline-delimited JSON requests, and runs each request's processes as plain child
+processes under per-slot cgroups, measuring and enforcing:
+
+- CPU time of the whole process tree (cpuacct), with a wall-clock guard;
+- peak memory (memory cgroup high-water mark) with an OOM-enforced limit;
+- process count (pids), output size (RLIMIT_FSIZE), one CPU's worth of bandwidth (cfs quota);
+
+and kills everything a run started before answering. Untrusted code runs as a per-slot
+unprivileged uid with a seccomp filter, in a private scratch directory that is wiped
+before and after each run; trusted task programs (checkers, managers) run as another uid.
+
+The supervisor keeps only the capabilities it needs: SETUID/SETGID (drop to the slot uid),
+KILL (kill slot processes), CHOWN/FOWNER/DAC_OVERRIDE (manage files owned by slot uids and
+by the worker). It trusts its requests (they come from the worker) and never the processes.
+
+Only the standard library and python3-seccomp: this file runs inside the image.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import math
+import os
+import select
+import shutil
+import signal
+import socket
+import stat
+import sys
+import time
+import traceback
+
+try:
+    import seccomp  # python3-seccomp (libseccomp bindings)
+except ImportError:  # pragma: no cover - the image always has it
+    seccomp = None
+
+PROTOCOL_VERSION = 1
+IO_DIR = "/io"
+SOCKET_PATH = "/io/ctl.sock"
+CGROUP_DIR = "/sandbox/cgroup"
+SCRATCH_DIR = "/scratch"
+BOX_DIR = "/box"  # submission executables: root-owned, read+exec for everyone
+TRUSTED_DIR = "/trusted"  # checker/manager executables: owned by the trusted uid, 0700
+
+LAUNCHER = "/opt/ioi-grader/launch"
+TRUSTED_UID = 60000
+USER_UID_BASE = 60010
+MAX_USER_SLOTS = 8
+SLOTS = ["trusted"] + [f"u{i}" for i in range(MAX_USER_SLOTS)]
+REQUIRED_CONTROLLERS = ("memory", "cpuacct", "pids")
+OPTIONAL_CONTROLLERS = ("cpu", "freezer")
+
+OWNER_UID = int(os.environ.get("IOI_OWNER_UID", "0"))
+OWNER_GID = int(os.environ.get("IOI_OWNER_GID", "0"))
+BOX_PIDS_MAX = int(os.environ.get("IOI_BOX_PIDS_MAX", "512"))
+
+CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+
+# Syscalls untrusted code never needs and that would let it reach outside its test: the
+# network or a peer via sockets, other processes' memory, SysV IPC shared between the user
+# processes of a Communication task, new namespaces, kernel attack surface.
+DENIED_SYSCALLS = (
+    "socket", "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
+    "shmget", "shmat", "msgget", "msgsnd", "msgrcv", "semget", "semop", "semtimedop", "mq_open",
+    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "keyctl", "add_key",
+    "request_key", "bpf", "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter",
+    "io_uring_register", "personality", "quotactl", "syslog", "acct", "kexec_load", "init_module",
+    "finit_module", "delete_module", "reboot", "swapon", "swapoff", "sethostname", "setdomainname",
+    "open_by_handle_at", "name_to_handle_at", "fanotify_init", "lookup_dcookie", "vhangup",
+)
+
+
+class RequestError(Exception):
+    """The request itself is wrong (a worker bug); the box is still healthy."""
+
+
+class Anomaly(Exception):
+    """The box is in a state we cannot vouch for: the worker must recycle it."""
+
+
+# -- small file helpers ---------------------------------------------------------------------------
+
+
+def write_text(path: str, value: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+    try:
+        os.write(fd, value.encode())
+    finally:
+        os.close(fd)
+
+
+def read_text(path: str) -> str:
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        return os.read(fd, 1 << 16).decode()
+    finally:
+        os.close(fd)
+
+
+def under(path: str, root: str) -> str:
+    """`path` resolved lexically, refused unless it lies inside `root` (requests name /io files)."""
+    norm = os.path.normpath(path)
+    if not norm.startswith(root + "/"):
+        raise RequestError(f"path {path!r} is outside {root}")
+    return norm
+
+
+def plain_name(name: str) -> str:
+    if not name or "/" in name or name in (".", "..") or "\0" in name:
+        raise RequestError(f"not a plain file name: {name!r}")
+    return name
+
+
+def give_to_owner(path_or_fd, mode: int) -> None:
+    if isinstance(path_or_fd, int):
+        os.fchown(path_or_fd, OWNER_UID, OWNER_GID)
+        os.fchmod(path_or_fd, mode)
+    else:
+        os.chown(path_or_fd, OWNER_UID, OWNER_GID)
+        os.chmod(path_or_fd, mode)
+
+
+# -- cgroups (v1: one directory per controller, bind-mounted by the driver) ------------------------
+
+
+class SlotCgroup:
+    """The cgroups of one slot: every process a run starts in that slot, and their descendants."""
+
+    def __init__(self, slot: str, controllers: dict[str, str]):
+        self.slot = slot
+        self.paths = {name: os.path.join(root, slot) for name, root in controllers.items()}
+        for path in self.paths.values():
+            try:
+                os.mkdir(path, 0o755)
+            except FileExistsError:
+                pass
+        self.memory_baseline = 0
+        self.oom_kills_before = 0
+        self.has_memsw = os.path.exists(self._file("memory", "memory.memsw.limit_in_bytes"))
+
+    def _file(self, controller: str, name: str) -> str:
+        return os.path.join(self.paths[controller], name)
+
+    def procs_files(self) -> list[str]:
+        return [self._file(c, "cgroup.procs") for c in self.paths]
+
+    def pids(self) -> list[int]:
+        """Live processes in the slot (zombies waiting to be reaped are not running anything)."""
+        text = read_text(self._file("pids", "cgroup.procs"))
+        return [int(p) for p in text.split() if not is_zombie(int(p))]
+
+    def oom_kills(self) -> int:
+        for line in read_text(self._file("memory", "memory.oom_control")).splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill":
+                return int(value)
+        return 0
+
+    def prepare(self, memory: int, pids: int, cpus: float) -> None:
+        """Reset the counters and set this run's limits. Called with the slot empty."""
+        write_text(self._file("cpuacct", "cpuacct.usage"), "0")
+        # Whatever is still charged (page cache of files an earlier run touched) is not this
+        # run's: measure peak above it, and let the run have its full limit on top of it.
+        self.memory_baseline = int(read_text(self._file("memory", "memory.usage_in_bytes")))
+        limit = str(memory + self.memory_baseline)
+        # memsw (memory+swap) must never be below the memory limit: order the writes so it holds.
+        for name in ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.limit_in_bytes"):
+            if name.startswith("memory.memsw") and not self.has_memsw:
+                continue
+            try:
+                write_text(self._file("memory", name), limit)
+            except OSError as error:
+                if error.errno != errno.EINVAL:
+                    raise
+        write_text(self._file("memory", "memory.max_usage_in_bytes"), "0")
+        write_text(self._file("memory", "memory.failcnt"), "0")
+        self.oom_kills_before = self.oom_kills()
+        write_text(self._file("pids", "pids.max"), str(pids))
+        if "cpu" in self.paths:
+            period = 100_000
+            write_text(self._file("cpu", "cpu.cfs_period_us"), str(period))
+            write_text(self._file("cpu", "cpu.cfs_quota_us"), str(max(1000, int(period * cpus))))
+
+    def cpu_seconds(self) -> float:
+        return int(read_text(self._file("cpuacct", "cpuacct.usage"))) / 1e9
+
+    def peak_memory(self) -> int:
+        peak = int(read_text(self._file("memory", "memory.max_usage_in_bytes")))
+        return max(0, peak - self.memory_baseline)
+
+    def oom_killed(self) -> bool:
+        return self.oom_kills() > self.oom_kills_before
+
+    def kill_all(self, keep_unreaped: frozenset[int] = frozenset()) -> bool:
+        """SIGKILL every process in the slot; True once the slot is empty.
+
+        Killed orphans (re-parented to us) are reaped here, except `keep_unreaped`: direct
+        children whose exit status the run still has to collect itself.
+        """
+        deadline = time.monotonic() + 5.0
+        frozen_tried = False
+        while True:
+            pids = self.pids()
+            if not pids:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            # A fork bomb can outrun a plain kill loop: freeze first so the list is complete.
+            freeze = "freezer" in self.paths and (frozen_tried or len(pids) > 1)
+            if freeze:
+                self._set_frozen(True)
+                frozen_tried = True
+                pids = self.pids()
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            if freeze:
+                self._set_frozen(False)
+            for pid in pids:
+                if pid not in keep_unreaped:
+                    try:
+                        os.waitpid(pid, os.WNOHANG)
+                    except ChildProcessError:
+                        pass  # not ours yet: its parent is alive (and now dying)
+            time.sleep(0.001)
+
+    def _set_frozen(self, frozen: bool) -> None:
+        state_file = self._file("freezer", "freezer.state")
+        write_text(state_file, "FROZEN" if frozen else "THAWED")
+        if frozen:
+            for _ in range(200):
+                if read_text(state_file).strip() == "FROZEN":
+                    return
+                time.sleep(0.0005)
+
+    def remove(self) -> None:
+        for path in self.paths.values():
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
+
+
+def discover_controllers() -> dict[str, str]:
+    controllers = {}
+    for name in REQUIRED_CONTROLLERS + OPTIONAL_CONTROLLERS:
+        path = os.path.join(CGROUP_DIR, name)
+        if os.path.isdir(path) and os.access(path, os.W_OK):
+            controllers[name] = path
+    missing = [c for c in REQUIRED_CONTROLLERS if c not in controllers]
+    if missing:
+        raise SystemExit(f"supervisor: cgroup controllers not delegated to the box: {', '.join(missing)}")
+    return controllers
+
+
+def is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return True  # gone already
+
+
+def reap_orphans() -> None:
+    """Collect exited orphans re-parented to us (we are PID 1)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+# -- scratch space --------------------------------------------------------------------------------
+
+
+def slot_uid(slot: str) -> int:
+    if slot == "trusted":
+        return TRUSTED_UID
+    if slot.startswith("u") and slot[1:].isdigit() and int(slot[1:]) < MAX_USER_SLOTS:
+        return USER_UID_BASE + int(slot[1:])
+    raise RequestError(f"unknown slot {slot!r}")
+
+
+def scratch_of(slot: str) -> str:
+    return os.path.join(SCRATCH_DIR, slot)
+
+
+def wipe_dir(path: str) -> None:
+    """Remove everything inside `path` (never following symlinks), keep `path` itself."""
+    for entry in os.scandir(path):
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            if os.path.lexists(entry.path):  # a directory made unwritable to its owner
+                os.chmod(entry.path, 0o700)
+                shutil.rmtree(entry.path)
+        else:
+            os.unlink(entry.path)
+
+
+def setup_scratch() -> None:
+    os.chmod(SCRATCH_DIR, 0o711)
+    for slot in SLOTS:
+        path = scratch_of(slot)
+        os.makedirs(path, exist_ok=True)
+        uid = slot_uid(slot)
+        os.chown(path, uid, uid)
+        os.chmod(path, 0o700)
+        wipe_dir(path)
+    os.chown(TRUSTED_DIR, TRUSTED_UID, TRUSTED_UID)
+    os.chmod(TRUSTED_DIR, 0o700)
+    os.chmod(BOX_DIR, 0o755)
+
+
+# -- running processes ----------------------------------------------------------------------------
+
+
+def export_seccomp_program() -> int:
+    """Compile the filter for untrusted processes once, as raw BPF in a sealed memfd that the
+    launcher loads (libseccomp's rule compilation costs ~0.4 ms; loading BPF costs ~10 us)."""
+    if seccomp is None:
+        raise SystemExit("supervisor: python3-seccomp is missing from the image")
+    syscall_filter = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+    for name in DENIED_SYSCALLS:
+        try:
+            syscall_filter.add_rule(seccomp.ERRNO(errno.EPERM), name)
+        except (RuntimeError, ValueError, OSError):
+            pass  # not a syscall on this architecture
+    fd = os.memfd_create("seccomp-bpf", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    with os.fdopen(os.dup(fd), "wb") as handle:
+        syscall_filter.export_bpf(handle)
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
+    if os.fstat(fd).st_size == 0:
+        raise SystemExit("supervisor: empty seccomp program")
+    return fd
+
+
+class Process:
+    """One process of a run, from its JSON spec to its measured result."""
+
+    def __init__(self, spec: dict, index: int):
+        self.spec = spec
+        self.index = index
+        self.slot = spec.get("slot", "u0")
+        self.uid = slot_uid(self.slot)
+        argv = spec.get("argv")
+        if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
+            raise RequestError(f"process {index}: argv must be a non-empty list of strings")
+        self.argv = argv
+        limits = spec.get("limits", {})
+        self.cpu_limit = float(limits.get("cpu", 1.0))
+        self.wall_limit = float(limits.get("wall", 2 * self.cpu_limit + 1))
+        self.memory_limit = int(limits.get("memory", 256 << 20))
+        self.pids_limit = int(limits.get("pids", 32))
+        self.fsize_limit = int(limits.get("fsize", 64 << 20))
+        self.nofile_limit = int(limits.get("nofile", 256))
+        self.cpus = float(limits.get("cpus", 1.0))
+        self.cpu_pool = spec.get("cpu_pool") or f"#{index}"
+        self.untrusted = self.slot != "trusted"
+        self.ignore_sigpipe = bool(spec.get("ignore_sigpipe", False))
+        self.pid = -1
+        self.pidfd = -1
+        self.start = 0.0
+        self.end = None
+        self.status = None
+        self.cgroup: SlotCgroup | None = None
+        self.killed_for = None  # "cpu" | "wall" once we killed it for a limit
+        self.exec_error = None
+
+
+class Run:
+    """One `run` request: stage files, start processes, supervise, measure, clean up."""
+
+    def __init__(self, supervisor: "Supervisor", request: dict):
+        self.supervisor = supervisor
+        self.request = request
+        specs = request.get("processes")
+        if not isinstance(specs, list) or not specs:
+            raise RequestError("run: 'processes' must be a non-empty list")
+        self.processes = [Process(spec, i) for i, spec in enumerate(specs)]
+        slots = [p.slot for p in self.processes]
+        if len(set(slots)) != len(slots):
+            raise RequestError("run: two processes in the same slot")
+        self.pipes: dict[str, tuple[int, int]] = {}
+        self.parent_fds: list[int] = []
+
+    # The fds a child gets, resolved in the parent before fork.
+    def _open_spec(self, spec, default_end: str, allow_create: bool) -> int:
+        if spec is None:
+            return os.open("/dev/null", os.O_RDWR | os.O_CLOEXEC)
+        if "pipe" in spec:
+            read_end, write_end = self.pipes[spec["pipe"]]
+            end = spec.get("end", default_end)
+            return os.dup(read_end if end == "r" else write_end)
+        if "file" in spec:
+            path = under(spec["file"], IO_DIR)
+            if spec.get("write", allow_create):
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+                give_to_owner(fd, 0o644)
+                return fd
+            return os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        raise RequestError(f"bad stream spec {spec!r}")
+
+    def execute(self) -> dict:
+        sup = self.supervisor
+        for name in self.request.get("pipes", []):
+            read_end, write_end = os.pipe2(os.O_CLOEXEC)
+            # Peers of another uid re-open their end through /proc/self/fd/N: let them.
+            os.fchmod(read_end, 0o666)
+            os.fchmod(write_end, 0o666)
+            self.pipes[name] = (read_end, write_end)
+        try:
+            for process in self.processes:
+                process.cgroup = sup.cgroups[process.slot]
+                if process.cgroup.pids():
+                    raise Anomaly(f"slot {process.slot} still has processes before the run")
+                wipe_dir(scratch_of(process.slot))
+            self._stage_files()
+            for process in self.processes:
+                process.cgroup.prepare(process.memory_limit, process.pids_limit, process.cpus)
+            for process in self.processes:
+                self._spawn(process)
+        finally:
+            for read_end, write_end in self.pipes.values():
+                os.close(read_end)
+                os.close(write_end)
+        self._supervise()
+        leftovers = 0
+        results = []
+        for process in self.processes:
+            cgroup = process.cgroup
+            leftovers += len(cgroup.pids())
+            if not cgroup.kill_all():
+                raise Anomaly(f"slot {process.slot}: processes survived SIGKILL")
+            results.append(self._result(process))
+        reap_orphans()
+        collected = self._collect()
+        for process in self.processes:
+            wipe_dir(scratch_of(process.slot))
+        return {"ok": True, "processes": results, "collected": collected, "leftover_processes": leftovers}
+
+    def _stage_files(self) -> None:
+        for slot, files in (self.request.get("files") or {}).items():
+            directory = scratch_of(slot)
+            uid = slot_uid(slot)
+            for item in files:
+                dest = os.path.join(directory, plain_name(item["name"]))
+                if "content" in item:
+                    with open(dest, "w", encoding="utf-8") as handle:
+                        handle.write(item["content"])
+                else:
+                    shutil.copyfile(under(item["src"], IO_DIR), dest, follow_symlinks=False)
+                os.chown(dest, uid, uid)
+                os.chmod(dest, int(item.get("mode", 0o644)))
+
+    def _collect(self) -> list[dict]:
+        collected = []
+        for item in self.request.get("collect", []):
+            directory = scratch_of(item["slot"])
+            name = plain_name(item["name"])
+            dest = under(item["dest"], IO_DIR)
+            max_bytes = int(item.get("max_bytes", 64 << 20))
+            try:
+                src = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC))
+            except OSError as error:
+                collected.append({"name": name, "ok": False, "error": os.strerror(error.errno)})
+                continue
+            try:
+                info = os.fstat(src)
+                if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+                    collected.append({"name": name, "ok": False, "error": "not a regular file or too large"})
+                    continue
+                out = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+                try:
+                    while True:
+                        chunk = os.read(src, 1 << 20)
+                        if not chunk:
+                            break
+                        os.write(out, chunk)
+                    give_to_owner(out, 0o644)
+                finally:
+                    os.close(out)
+                collected.append({"name": name, "ok": True, "size": info.st_size})
+            finally:
+                os.close(src)
+        return collected
+
+    def _spawn(self, process: Process) -> None:
+        """Start one process through the launcher (see launch.c): posix_spawn does not copy
+        the supervisor's address space, and everything the launcher does after joining the
+        slot's cgroups is a handful of syscalls, so the test is charged almost nothing extra."""
+        spec = process.spec
+        opened = [
+            self._open_spec(spec.get("stdin"), "r", allow_create=False),
+            self._open_spec(spec.get("stdout"), "w", allow_create=True),
+            self._open_spec(spec.get("stderr"), "w", allow_create=True),
+        ]
+        for extra in spec.get("fds", []):
+            opened.append(self._open_spec(extra, extra.get("end", "r"), allow_create=False))
+        error_read, error_write = os.pipe2(os.O_CLOEXEC)
+        sources = opened + [error_write]
+        if process.untrusted:
+            sources.append(self.supervisor.seccomp_program)
+        # Move every source above the targets first, so that no dup2 clobbers a later source.
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 1 << 10) for fd in sources]
+        keep = len(opened)
+        argv = [LAUNCHER, "--uid", str(process.uid), "--cwd", scratch_of(process.slot), "--keep", str(keep),
+                "--error-fd", str(keep)]
+        if process.untrusted:
+            argv += ["--seccomp-fd", str(keep + 1)]
+        for path in process.cgroup.procs_files():
+            argv += ["--cgroup", path]
+        cpu_soft = int(math.ceil(process.cpu_limit)) + 1  # a backstop: the cgroup poll is the real limit
+        for limit in (f"cpu={cpu_soft}:{cpu_soft + 1}", f"fsize={process.fsize_limit}:{process.fsize_limit}",
+                      "core=0:0", "stack=inf:inf", f"nofile={process.nofile_limit}:{process.nofile_limit}"):
+            argv += ["--rlimit", limit]
+        if process.ignore_sigpipe:
+            argv.append("--ignore-sigpipe")
+        argv += ["--", *process.argv]
+        env = dict(CHILD_ENV, HOME=scratch_of(process.slot), TMPDIR=scratch_of(process.slot))
+        env.update(spec.get("env") or {})
+        actions = [(os.POSIX_SPAWN_DUP2, fd, target) for target, fd in enumerate(high)]
+        process.start = time.monotonic()
+        try:
+            process.pid = os.posix_spawn(LAUNCHER, argv, env, file_actions=actions, setsid=True)
+            process.pidfd = os.pidfd_open(process.pid)
+        finally:
+            for fd in high + opened + [error_write]:
+                os.close(fd)
+        message = b""
+        while True:
+            chunk = os.read(error_read, 1024)
+            if not chunk:
+                break
+            message += chunk
+        os.close(error_read)
+        if message:
+            process.exec_error = message.decode(errors="replace")
+
+    def _supervise(self) -> None:
+        running = {p.pidfd: p for p in self.processes if p.pidfd >= 0}
+        poller = select.poll()
+        for fd in running:
+            poller.register(fd, select.POLLIN)
+        pools: dict[str, list[Process]] = {}
+        for process in self.processes:
+            pools.setdefault(process.cpu_pool, []).append(process)
+        while running:
+            now = time.monotonic()
+            timeout = 0.1
+            for process in list(running.values()):
+                wall_left = process.start + process.wall_limit - now
+                if wall_left <= 0:
+                    self._kill_for(process, "wall")
+                else:
+                    timeout = min(timeout, wall_left)
+            for pool in pools.values():
+                live = [p for p in pool if p.pidfd in running and p.killed_for is None]
+                if not live:
+                    continue
+                used = sum(p.cgroup.cpu_seconds() for p in pool)
+                left = min(p.cpu_limit for p in pool) - used
+                if left < 0:
+                    for p in live:
+                        self._kill_for(p, "cpu")
+                else:
+                    # Each slot is capped at `cpus` CPUs of bandwidth, so the pool cannot burn
+                    # through `left` seconds faster than this: sleep until then, not longer.
+                    rate = sum(p.cpus for p in live)
+                    timeout = min(timeout, max(left / rate, 0.002))
+            for fd, _ in poller.poll(max(1, int(timeout * 1000))):
+                process = running.pop(fd)
+                poller.unregister(fd)
+                self._reap(process)
+
+    def _kill_for(self, process: Process, reason: str) -> None:
+        if process.killed_for is None:
+            process.killed_for = reason
+        try:
+            os.kill(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.cgroup.kill_all(self._unreaped())
+
+    def _unreaped(self) -> frozenset[int]:
+        return frozenset(p.pid for p in self.processes if p.pid > 0 and p.status is None)
+
+    def _reap(self, process: Process) -> None:
+        _, status = os.waitpid(process.pid, 0)
+        process.end = time.monotonic()
+        process.status = status
+        os.close(process.pidfd)
+
+    def _result(self, process: Process) -> dict:
+        cgroup = process.cgroup
+        status = process.status
+        exit_code = os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else None
+        signum = os.WTERMSIG(status) if status is not None and os.WIFSIGNALED(status) else None
+        cpu = cgroup.cpu_seconds()
+        return {
+            "slot": process.slot,
+            "exit_code": exit_code,
+            "signal": signum,
+            "cpu": round(cpu, 6),
+            "wall": round((process.end or time.monotonic()) - process.start, 6),
+            "memory": cgroup.peak_memory(),
+            "oom_killed": cgroup.oom_killed(),
+            "cpu_exceeded": process.killed_for == "cpu" or cpu > process.cpu_limit
+            or signum == signal.SIGXCPU,
+            "wall_exceeded": process.killed_for == "wall",
+            "output_exceeded": signum == signal.SIGXFSZ,
+            "exec_error": process.exec_error,
+        }
+
+
+class Supervisor:
+    def __init__(self) -> None:
+        controllers = discover_controllers()
+        self.controllers = controllers
+        box_pids = os.path.join(controllers["pids"], "pids.max")
+        write_text(box_pids, str(BOX_PIDS_MAX))
+        self.cgroups = {slot: SlotCgroup(slot, controllers) for slot in SLOTS}
+        self.seccomp_program = export_seccomp_program()
+        setup_scratch()
+
+    def handle(self, request: dict) -> dict:
+        op = request.get("op")
+        if op == "ping":
+            return {"ok": True, "protocol": PROTOCOL_VERSION, "controllers": sorted(self.controllers)}
+        if op == "run":
+            return Run(self, request).execute()
+        if op == "install":
+            return self.install(request)
+        if op == "clear":
+            for name in request.get("dirs", ["box", "trusted"]):
+                wipe_dir({"box": BOX_DIR, "trusted": TRUSTED_DIR}[name])
+            return {"ok": True}
+        raise RequestError(f"unknown op {op!r}")
+
+    def install(self, request: dict) -> dict:
+        """Copy an executable from /io into /box (for submissions) or /trusted (for task programs)."""
+        src = under(request["src"], IO_DIR)
+        name = plain_name(request["name"])
+        trusted = request.get("dest") == "trusted"
+        dest = os.path.join(TRUSTED_DIR if trusted else BOX_DIR, name)
+        tmp = dest + ".tmp"
+        shutil.copyfile(src, tmp, follow_symlinks=False)
+        if trusted:
+            os.chown(tmp, TRUSTED_UID, TRUSTED_UID)
+            os.chmod(tmp, 0o500)
+        else:
+            os.chmod(tmp, 0o755)
+        os.replace(tmp, dest)
+        return {"ok": True, "path": dest}
+
+    def serve(self) -> None:
+        try:
+            os.unlink(SOCKET_PATH)
+        except FileNotFoundError:
+            pass
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(SOCKET_PATH + ".new")
+        give_to_owner(SOCKET_PATH + ".new", 0o600)
+        server.listen(4)
+        os.rename(SOCKET_PATH + ".new", SOCKET_PATH)  # appears only once it accepts
+        while True:
+            connection, _ = server.accept()
+            with connection:
+                self.converse(connection)
+
+    def converse(self, connection: socket.socket) -> None:
+        reader = connection.makefile("rb")
+        for line in reader:
+            try:
+                request = json.loads(line)
+                response = self.handle(request)
+            except RequestError as error:
+                response = {"ok": False, "error": str(error), "anomaly": False}
+            except Anomaly as error:
+                response = {"ok": False, "error": str(error), "anomaly": True}
+            except Exception as error:  # noqa: BLE001 - the worker recycles the box
+                response = {
+                    "ok": False, "anomaly": True,
+                    "error": f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=4)}",
+                }
+            connection.sendall(json.dumps(response).encode() + b"\n")
+
+    def shutdown(self, *_args) -> None:
+        for cgroup in self.cgroups.values():
+            cgroup.kill_all()
+            cgroup.remove()
+        sys.exit(0)
+
+
+def main() -> None:
+    supervisor = Supervisor()
+    signal.signal(signal.SIGTERM, supervisor.shutdown)
+    signal.signal(signal.SIGINT, supervisor.shutdown)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    supervisor.serve()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""Typed messages between the worker and a box's supervisor (sandbox/image/supervisor.py).
+
+The supervisor runs inside the image with only the standard library, so it parses plain
+JSON; these models are the worker's side of the same contract and the single place where
+its shape is written down.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Slots: "trusted" runs task programs (checkers, managers, grader compilation) as one uid;
+# "u0".."u7" run untrusted code (submissions and their compilation), one uid each.
+Slot = str
+TRUSTED = "trusted"
+MAX_USER_SLOTS = 8
+
+
+def user_slot(index: int) -> Slot:
+    if not 0 <= index < MAX_USER_SLOTS:
+        raise ValueError(f"user slot index must be in 0..{MAX_USER_SLOTS - 1}")
+    return f"u{index}"
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Limits(_Message):
+    cpu: float = Field(gt=0, description="CPU seconds for the process tree (summed over a cpu_pool).")
+    wall: float = Field(gt=0, description="Wall-clock guard in seconds.")
+    memory: int = Field(gt=0, description="Peak memory in bytes (memory cgroup).")
+    pids: int = Field(default=32, ge=1, description="Processes and threads at once.")
+    fsize: int = Field(default=64 << 20, ge=0, description="Largest file the process may write (bytes).")
+    nofile: int = Field(default=256, ge=16)
+    cpus: float = Field(default=1.0, gt=0, description="CPU bandwidth cap (cfs quota).")
+
+
+class Stream(_Message):
+    """Where a process's fd points: a file under /io, or one end of a named pipe of the run."""
+
+    file: str | None = None
+    write: bool | None = None
+    pipe: str | None = None
+    end: Literal["r", "w"] | None = None
+
+
+class ProcessSpec(_Message):
+    slot: Slot
+    argv: list[str]
+    stdin: Stream | None = None
+    stdout: Stream | None = None
+    stderr: Stream | None = None
+    fds: list[Stream] = Field(default_factory=list, description="Extra fds, numbered from 3 in order.")
+    limits: Limits
+    cpu_pool: str | None = Field(default=None, description="Processes sharing one CPU budget.")
+    ignore_sigpipe: bool = False
+    env: dict[str, str] = Field(default_factory=dict)
+
+
+class StagedFile(_Message):
+    """A file placed in a slot's scratch directory before the run (owned by the slot's uid)."""
+
+    name: str
+    content: str | None = None
+    src: str | None = None
+    mode: int = 0o644
+
+
+class Collect(_Message):
+    """A file copied out of a slot's scratch directory into /io after the run."""
+
+    slot: Slot
+    name: str
+    dest: str
+    max_bytes: int = 256 << 20
+
+
+class RunRequest(_Message):
+    op: Literal["run"] = "run"
+    processes: list[ProcessSpec]
+    pipes: list[str] = Field(default_factory=list)
+    files: dict[Slot, list[StagedFile]] = Field(default_factory=dict)
+    collect: list[Collect] = Field(default_factory=list)
+
+
+class ProcessResult(BaseModel):
+    slot: Slot
+    exit_code: int | None
+    signal: int | None
+    cpu: float
+    wall: float
+    memory: int
+    oom_killed: bool
+    cpu_exceeded: bool
+    wall_exceeded: bool
+    output_exceeded: bool
+    exec_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Exited normally with status 0 and within every limit."""
+        return (
+            self.exit_code == 0
+            and not (self.oom_killed or self.cpu_exceeded or self.wall_exceeded or self.output_exceeded)
+            and self.exec_error is None
+        )
+
+
+class Collected(BaseModel):
+    name: str
+    ok: bool
+    size: int | None = None
+    error: str | None = None
+
+
+class RunResponse(BaseModel):
+    processes: list[ProcessResult]
+    collected: list[Collected] = Field(default_factory=list)
+    leftover_processes: int = 0

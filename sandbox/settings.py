@@ -1,0 +1,53 @@
+"""Sandbox settings, from arguments or `IOI_GRADER_*` environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+DEFAULT_IMAGE = "ioi-grader-sandbox:latest"
+
+
+def default_state_dir() -> Path:
+    explicit = os.environ.get("IOI_GRADER_STATE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(base) / "ioi-grader"
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+class SandboxSettings(BaseModel):
+    image: str = Field(default_factory=lambda: os.environ.get("IOI_GRADER_IMAGE", DEFAULT_IMAGE))
+    state_dir: Path = Field(
+        default_factory=default_state_dir,
+        description="Host directory for box I/O folders and caches. In docker-compose it must be the "
+        "same path on the host and inside the worker container.",
+    )
+    run_boxes: int = Field(
+        default_factory=lambda: _env_int("IOI_GRADER_BOXES", os.cpu_count() or 1), ge=1,
+        description="Boxes that run submissions, i.e. tests run at once by this worker.",
+    )
+    recycle_after: int = Field(
+        default_factory=lambda: _env_int("IOI_GRADER_RECYCLE_AFTER", 1000), ge=1,
+        description="Runs a box serves before it is replaced by a fresh container.",
+    )
+    scratch_mib: int = Field(default=1024, ge=16, description="Size of a box's scratch tmpfs.")
+    supervisor_memory_mib: int = Field(default=256, ge=64)
+    box_pids_max: int = Field(default=512, ge=16, description="Processes in a whole box at once.")
+    cgroup_root: Path = Path("/sys/fs/cgroup")
+    start_timeout: float = 60.0
+
+    @property
+    def boxes_dir(self) -> Path:
+        return self.state_dir / "boxes"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.state_dir / "cache"
