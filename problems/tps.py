@@ -10,6 +10,13 @@ Layout (BRIEF §1)::
     checker/checker.cpp     + the headers it includes (testlib.h)
     solutions/[<verdict>/]*.cpp|*.py  (+ optional solutions.json with verdicts)
 
+Our extensions (absent from official exports, all optional):
+    problem.json  "checker_convention": "cms" (default) | "testlib" for checker/checker.cpp;
+                  without a checker, "white_diff" (default) | "token_diff", plus "checker_flags"
+                  (so exported Kattis tasks keep their comparator)
+    subtasks/*.json "name": the subtask's name when it differs from the file stem (open-r1 names
+                  that do not sort in dataset order get an index prefix on the file)
+
 The small helpers at the top (typed JSON access, link-stub resolution, source reading) are shared
 with the Kattis and open-r1 loaders: every malformed input must surface as a `ProblemFormatError`
 that names the file and the field, never as a raw KeyError or pydantic ValidationError.

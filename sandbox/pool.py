@@ -54,6 +54,9 @@ class SandboxPool:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> SandboxPool:
+        from .image import ensure_image  # noqa: PLC0415 - avoids an import cycle with box
+
+        ensure_image(self.client, self.settings.image)
         self.settings.boxes_dir.mkdir(parents=True, exist_ok=True)
         removed = remove_stale_boxes(self.client, self.settings)
         if removed:

@@ -1,0 +1,134 @@
+"""The `ioi-grader` command.
+
+Exit codes: 0 when the command did its job (a low score is a job done), 2 for usage errors
+(bad arguments, unreadable or malformed problem), 3 for infrastructure errors (no Docker,
+sandbox failure, unreachable server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+EXIT_USAGE = 2
+EXIT_INFRASTRUCTURE = 3
+MIB = 1 << 20
+
+
+class UsageError(Exception):
+    pass
+
+
+def _language_for(path: Path, explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    return "python" if path.suffix == ".py" else "cpp"
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from .grading.grader import Grader
+    from .grading.report import render
+    from .grading.submission import GradeOptions, Submission
+    from .problems.loader import load_problem
+    from .sandbox import SandboxPool, SandboxSettings
+
+    source = Path(args.file)
+    try:
+        code = source.read_text()
+    except OSError as error:
+        raise UsageError(f"cannot read {source}: {error.strerror}") from error
+    problem = load_problem(Path(args.problem))
+    submission = Submission(language=_language_for(source, args.language), code=code)
+    options = GradeOptions(
+        time_limit=args.time_limit,
+        memory_limit=int(args.memory_limit * MIB) if args.memory_limit else None,
+        subtasks=args.subtask or None,
+        early_stop=args.early_stop,
+    )
+    settings = SandboxSettings(**({"run_boxes": args.boxes} if args.boxes else {}))
+    with SandboxPool(settings) as pool:
+        grader = Grader(pool)
+        try:
+            result = grader.grade(problem, submission, options)
+        finally:
+            grader.close()
+    if args.json:
+        print(json.dumps(result.model_dump(mode="json")))
+    else:
+        render(result, show_tests=not args.summary)
+    return 0
+
+
+def cmd_sandbox_build(args: argparse.Namespace) -> int:
+    from .sandbox import SandboxSettings, docker_client
+    from .sandbox.image import ensure_image
+
+    settings = SandboxSettings()
+    image_id = ensure_image(docker_client(), args.tag or settings.image, force=args.force)
+    print(f"{args.tag or settings.image} {image_id[:19]}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ioi-grader", description=__doc__.split("\n\n")[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what the grader does")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    grade = commands.add_parser("grade", help="grade one source file against a task folder, locally")
+    grade.add_argument("file", help="the submission's source file")
+    grade.add_argument("--problem", required=True, help="task folder (TPS export or Kattis package)")
+    grade.add_argument("--language", choices=["cpp", "cpp17", "cpp20", "python"],
+                       help="default: from the file extension (.py is python, anything else C++17)")
+    grade.add_argument("--time-limit", type=float, metavar="S", help="CPU seconds per test (default: the task's)")
+    grade.add_argument("--memory-limit", type=float, metavar="MIB", help="MiB per test (default: the task's)")
+    grade.add_argument("--subtask", action="append", metavar="NAME", help="grade only this subtask (repeatable)")
+    grade.add_argument("--early-stop", action="store_true", help="skip tests of subtasks that already scored 0")
+    grade.add_argument("--boxes", type=int, help="tests run at once (default: CPU count)")
+    grade.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    grade.add_argument("--summary", action="store_true", help="subtasks only, no per-test rows")
+    grade.set_defaults(handler=cmd_grade)
+
+    sandbox = commands.add_parser("sandbox", help="manage the sandbox image")
+    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True, metavar="ACTION")
+    build = sandbox_commands.add_parser("build", help="build the sandbox image (skipped when up to date)")
+    build.add_argument("--tag", help="image tag (default: $IOI_GRADER_IMAGE or ioi-grader-sandbox:latest)")
+    build.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    build.set_defaults(handler=cmd_sandbox_build)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pydantic import ValidationError
+
+    from .grading.grader import GradingError
+    from .problems.model import ProblemFormatError
+    from .sandbox import SandboxError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.handler(args)
+    except (UsageError, ProblemFormatError, FileNotFoundError) as error:
+        print(f"ioi-grader: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in error.errors())
+        print(f"ioi-grader: invalid input: {problems}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as error:
+        print(f"ioi-grader: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except (SandboxError, GradingError) as error:
+        print(f"ioi-grader: infrastructure error: {error}", file=sys.stderr)
+        return EXIT_INFRASTRUCTURE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
