@@ -21,8 +21,25 @@ from .openr1 import load_openr1, openr1_rows
 from .tps import load_tps
 
 __all__ = [
-    "Checker", "CheckerKind", "Communication", "Language", "Problem", "ProblemDataWarning", "ProblemFormatError",
-    "ReferenceSolution", "ScoreType", "SourceFile", "Subtask", "TaskType", "TestCase", "UserIO",
-    "detect_format", "load_kattis", "load_openr1", "load_problem", "load_problem_directory", "load_tps",
+    "Checker",
+    "CheckerKind",
+    "Communication",
+    "Language",
+    "Problem",
+    "ProblemDataWarning",
+    "ProblemFormatError",
+    "ReferenceSolution",
+    "ScoreType",
+    "SourceFile",
+    "Subtask",
+    "TaskType",
+    "TestCase",
+    "UserIO",
+    "detect_format",
+    "load_kattis",
+    "load_openr1",
+    "load_problem",
+    "load_problem_directory",
+    "load_tps",
     "openr1_rows",
 ]

@@ -17,6 +17,7 @@ A test shared by several groups is stored once per group (a copy, a symlink, or 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 import shlex
@@ -99,7 +100,9 @@ def _problem_name(meta: Mapping[str, Any], default: str, path: Path) -> str:
         value = raw.get("en", next(iter(raw.values())))
         if isinstance(value, str) and value:
             return value
-    raise ProblemFormatError(path, f"must be a string or a mapping of language to string, got {raw!r}", "name")
+    raise ProblemFormatError(
+        path, f"must be a string or a mapping of language to string, got {raw!r}", "name"
+    )
 
 
 def _flags(raw: Any, path: Path, field: str) -> tuple[str, ...]:
@@ -107,7 +110,9 @@ def _flags(raw: Any, path: Path, field: str) -> tuple[str, ...]:
         return ()
     if isinstance(raw, str):
         return tuple(shlex.split(raw))
-    if isinstance(raw, list) and all(isinstance(flag, (str, int, float)) and not isinstance(flag, bool) for flag in raw):
+    if isinstance(raw, list) and all(
+        isinstance(flag, (str, int, float)) and not isinstance(flag, bool) for flag in raw
+    ):
         return tuple(str(flag) for flag in raw)
     raise ProblemFormatError(path, f"must be a string of flags, got {raw!r}", field)
 
@@ -121,9 +126,13 @@ def _time_limit(limits: Mapping[str, Any], root: Path, meta_path: Path) -> float
         try:
             value = float(text)
         except ValueError:
-            raise ProblemFormatError(dotfile, f"must hold a number of seconds, got {text[:40]!r}", "time_limit") from None
-        if not 0 < value < float("inf"):
-            raise ProblemFormatError(dotfile, f"must be a positive number of seconds, got {text!r}", "time_limit")
+            raise ProblemFormatError(
+                dotfile, f"must hold a number of seconds, got {text[:40]!r}", "time_limit"
+            ) from None
+        if not (value > 0 and math.isfinite(value)):
+            raise ProblemFormatError(
+                dotfile, f"must be a positive number of seconds, got {text!r}", "time_limit"
+            )
         return value
     # Neither the package nor the caller states one: the official IOI limit (see DEFAULT_TIME_LIMIT).
     return DEFAULT_TIME_LIMIT
@@ -175,14 +184,18 @@ class _TestCollector:
     def _add(self, group: str, folder: Path, input_file: Path) -> str | None:
         answer_file = input_file.with_suffix(".ans")
         if not (answer_file.exists() or answer_file.is_symlink()):
-            raise ProblemFormatError(answer_file, f"test {input_file.name} has no .ans (expected output)", "data")
+            raise ProblemFormatError(
+                answer_file, f"test {input_file.name} has no .ans (expected output)", "data"
+            )
         try:
             input_path = resolve_data_file(input_file, self.root)
             answer_path = resolve_data_file(answer_file, self.root)
         except DanglingLink as error:
             relative = error.link.relative_to(self.root).as_posix()
             if self.strict:
-                raise ProblemFormatError(error.link, f"test data missing: links to absent {error.target}", "data") from None
+                raise ProblemFormatError(
+                    error.link, f"test data missing: links to absent {error.target}", "data"
+                ) from None
             self.dropped.append(relative)
             return None
         key = (os.path.realpath(input_path), os.path.realpath(answer_path))
@@ -220,8 +233,8 @@ def _settings(data_dir: Path, folder: Path) -> dict[str, Any]:
 def _accept_score(settings: Mapping[str, Any], folder: Path, default: float) -> float:
     file = folder / "testdata.yaml"
     score = get_field(settings, "accept_score", (int, float), file, default=default, type_name="a number")
-    if score < 0:
-        raise ProblemFormatError(file, f"must be >= 0, got {score}", "accept_score")
+    if not (score >= 0 and math.isfinite(score)):
+        raise ProblemFormatError(file, f"must be a finite number >= 0, got {score}", "accept_score")
     return float(score)
 
 
@@ -237,7 +250,7 @@ def load_kattis(
     Tests whose data is a link to a file absent from the package (a trimmed archive) are dropped
     with a `ProblemDataWarning`, or raise ProblemFormatError when `strict`.
     """
-    root = Path(path).absolute()
+    root = Path(os.path.abspath(path))  # absolute, ".." folded: paths outlive the cwd
     if not root.is_dir():
         raise ProblemFormatError(root, "not a directory")
     meta_path = root / "problem.yaml"
@@ -249,19 +262,28 @@ def load_kattis(
         if (root / folder).exists():
             raise ProblemFormatError(
                 root / folder,
-                "custom Kattis output validators are not supported (use a TPS package with a CMS or testlib checker)",
+                "custom Kattis output validators are not supported"
+                " (use a TPS package with a CMS or testlib checker)",
                 "output_validators",
             )
     validation = get_field(meta, "validation", str, meta_path, default="default")
-    if validation.split()[0] != "default":
-        raise ProblemFormatError(meta_path, f"validation {validation!r} is not supported (only 'default')", "validation")
+    if (validation.split() or ["default"])[0] != "default":
+        raise ProblemFormatError(
+            meta_path, f"validation {validation!r} is not supported (only 'default')", "validation"
+        )
 
     limits = get_field(meta, "limits", dict, meta_path, default={}, type_name="a mapping")
-    memory_mib = get_field(limits, "memory", (int, float), meta_path, default=DEFAULT_MEMORY_MIB, type_name="a number")
-    if not memory_mib > 0:
-        raise ProblemFormatError(meta_path, f"must be a positive number of MiB, got {memory_mib!r}", "limits.memory")
+    memory_mib = get_field(
+        limits, "memory", (int, float), meta_path, default=DEFAULT_MEMORY_MIB, type_name="a number"
+    )
+    if not (memory_mib > 0 and math.isfinite(memory_mib)):
+        raise ProblemFormatError(
+            meta_path, f"must be a positive number of MiB, got {memory_mib!r}", "limits.memory"
+        )
     package_time = _time_limit(limits, root, meta_path)
-    checker = Checker(kind=CheckerKind.TOKEN_DIFF, flags=_flags(meta.get("validator_flags"), meta_path, "validator_flags"))
+    checker = Checker(
+        kind=CheckerKind.TOKEN_DIFF, flags=_flags(meta.get("validator_flags"), meta_path, "validator_flags")
+    )
 
     data_dir = root / "data"
     if not data_dir.is_dir():
@@ -275,7 +297,9 @@ def load_kattis(
         if tests:
             # Samples are judged as one block worth their accept_score (IOI: 0 points).
             points = _accept_score(_settings(data_dir, sample_dir), sample_dir, default=0.0)
-            subtasks.append(Subtask(name="sample", points=points, tests=tuple(tests), score_type=ScoreType.GROUP_MIN))
+            subtasks.append(
+                Subtask(name="sample", points=points, tests=tuple(tests), score_type=ScoreType.GROUP_MIN)
+            )
 
     secret_dir = data_dir / "secret"
     if not secret_dir.is_dir():
@@ -300,13 +324,16 @@ def load_kattis(
             subtask = Subtask(name=group, points=accept, tests=tuple(tests), score_type=ScoreType.GROUP_MIN)
         else:
             # The default grader sums its tests' scores: each accepted test is worth accept_score.
-            subtask = Subtask(name=group, points=accept * len(tests), tests=tuple(tests), score_type=ScoreType.SUM)
+            subtask = Subtask(
+                name=group, points=accept * len(tests), tests=tuple(tests), score_type=ScoreType.SUM
+            )
         subtasks.append(subtask)
 
     if collector.dropped:
         shown = ", ".join(collector.dropped[:10]) + (" ..." if len(collector.dropped) > 10 else "")
         warnings.warn(
-            f"{root}: {len(collector.dropped)} test file(s) dropped, they link to data missing from the package: {shown}",
+            f"{root}: {len(collector.dropped)} test file(s) dropped, "
+            f"they link to data missing from the package: {shown}",
             ProblemDataWarning,
             stacklevel=2,
         )

@@ -58,7 +58,9 @@ def load_problem_directory(root: str | os.PathLike[str]) -> dict[str, Problem]:
             raise ProblemFormatError(folder, str(error), error.field) from error
         if problem.id in problems:
             raise ProblemFormatError(
-                folder, f"duplicate problem id {problem.id!r}, already defined by {folders[problem.id]}", "code"
+                folder,
+                f"duplicate problem id {problem.id!r}, already defined by {folders[problem.id]}",
+                "code",
             )
         problems[problem.id] = problem
         folders[problem.id] = folder

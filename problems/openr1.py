@@ -41,11 +41,30 @@ __all__ = [
 
 # Exact column sets of the two datasets (BRIEF §1), in the hub's order.
 PROBLEM_COLUMNS: tuple[str, ...] = (
-    "year", "name", "id", "day", "subtask", "statement", "score", "time_limit", "memory_limit",
-    "score_precision", "task_type", "test_names", "starting_code", "grader_files", "problem",
+    "year",
+    "name",
+    "id",
+    "day",
+    "subtask",
+    "statement",
+    "score",
+    "time_limit",
+    "memory_limit",
+    "score_precision",
+    "task_type",
+    "test_names",
+    "starting_code",
+    "grader_files",
+    "problem",
 )
 TEST_COLUMNS: tuple[str, ...] = (
-    "year", "day", "problem_name", "problem_id", "test_name", "test_input", "test_output",
+    "year",
+    "day",
+    "problem_name",
+    "problem_id",
+    "test_name",
+    "test_input",
+    "test_output",
 )
 
 _COMM = "task_type_parameters_Communication_"
@@ -70,13 +89,19 @@ def _points(value: float) -> int | float:
 def _prompt(problem: Problem, statement: str, subtask_index: int) -> str:
     """The `problem` column: the prompt a model is given for one subtask."""
     subtask = problem.subtasks[subtask_index]
-    header = f"#include \"{problem.id}.h\"" if any(f.name == f"{problem.id}.h" for f in problem.headers) else ""
+    with_grader = problem.compilation == "grader" or problem.task_type is TaskType.COMMUNICATION
+    if with_grader:
+        io_rule = (
+            "Your code is compiled together with the official grader: implement the routines the "
+            "statement describes, do not read from standard input, write to standard output or add "
+            "a main function."
+        )
+    else:
+        io_rule = "Your program reads the input from standard input and writes the answer to standard output."
     lines = [
-        "You are an expert competitive programmer. You will be given a problem statement. "
-        "Reason about the solution, then provide a complete implementation in C++17 inside a "
-        "single ```cpp code block. Your code is compiled with the official grader: do not read "
-        "from standard input or write to standard output unless the statement says so, and do "
-        "not add a main function when a grader is used.",
+        "You are an expert competitive programmer. You will be given a problem statement. Reason "
+        "about the solution, then provide a complete implementation in C++17 inside a single "
+        "```cpp code block. " + io_rule,
         "",
         f"# {problem.name}",
         "",
@@ -84,10 +109,11 @@ def _prompt(problem: Problem, statement: str, subtask_index: int) -> str:
         "",
         f"## Subtask {subtask.name} ({_points(subtask.points)} points)",
         "",
-        f"Time limit: {problem.time_limit:g} seconds. Memory limit: {problem.memory_limit // MIB} MiB.",
+        f"Time limit: {problem.time_limit:g} s. Memory limit: {problem.memory_limit // MIB} MiB.",
     ]
-    if header:
-        lines += ["", f"Your solution must implement the routines declared in {problem.id}.h ({header})."]
+    header = f"{problem.id}.h"
+    if with_grader and any(f.name == header for f in problem.headers):
+        lines += ["", f'Include the task header: #include "{header}"']
     return "\n".join(lines) + "\n"
 
 
@@ -126,7 +152,9 @@ def _read_test_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ProblemFormatError(path, "test data is not UTF-8 text: the open-r1 columns are strings") from None
+        raise ProblemFormatError(
+            path, "test data is not UTF-8 text: the open-r1 columns are strings"
+        ) from None
 
 
 def openr1_rows(
@@ -195,7 +223,9 @@ def _parquet_files(path: Path, split: str | None) -> list[str]:
     files = sorted(path.rglob("*.parquet"))
     if split is not None:
         # Hub parquet exports name files "<split>-00000-of-00001.parquet"; prefer the split's own.
-        own = [f for f in files if f.name.startswith(f"{split}-") or f.stem == split or f.parent.name == split]
+        own = [
+            f for f in files if f.name.startswith(f"{split}-") or f.stem == split or f.parent.name == split
+        ]
         files = own or files
     if not files:
         raise ProblemFormatError(path, "no .parquet files")
@@ -228,7 +258,9 @@ def _load_test_rows(source: str | os.PathLike[str], year: int) -> Any:
         else:
             files = sorted(str(p) for p in (local / str(year)).glob("*.parquet"))
         if not files:
-            raise ProblemFormatError(local, f"no test cases for {year}: expected {year}.parquet or {year}/*.parquet", "year")
+            raise ProblemFormatError(
+                local, f"no test cases for {year}: expected {year}.parquet or {year}/*.parquet", "year"
+            )
         return datasets.load_dataset("parquet", data_files=files, split="train")
     if local.is_file():
         return datasets.load_dataset("parquet", data_files=[str(local)], split="train")
@@ -259,13 +291,20 @@ class _Rows:
 def _safe_relative(name: str) -> bool:
     """A test or subtask name that cannot escape the task folder once used as a path."""
     parts = name.split("/")
-    return bool(name) and "\\" not in name and "\0" not in name and all(p not in ("", ".", "..") for p in parts)
+    return (
+        bool(name) and "\\" not in name and "\0" not in name and all(p not in ("", ".", "..") for p in parts)
+    )
 
 
 def _write_atomic(path: Path, data: bytes) -> bool:
     """Write unless identical content is already there; returns whether it wrote."""
     try:
-        if path.is_file() and not path.is_symlink() and path.stat().st_size == len(data) and path.read_bytes() == data:
+        if (
+            path.is_file()
+            and not path.is_symlink()
+            and path.stat().st_size == len(data)
+            and path.read_bytes() == data
+        ):
             return False
     except OSError:
         pass
@@ -329,7 +368,9 @@ def materialize_openr1_problem(
     name = reader.get(first, 0, "name", str)
     task_type = reader.get(first, 0, "task_type", str)
     time_limit = reader.get(first, 0, "time_limit", (int, float))
-    memory_limit = memory_limit_bytes(reader.get(first, 0, "memory_limit", (int, float)), reader.path, "memory_limit")
+    memory_limit = memory_limit_bytes(
+        reader.get(first, 0, "memory_limit", (int, float)), reader.path, "memory_limit"
+    )
     precision = first.get("score_precision")
     precision = 2 if precision is None else reader.get(first, 0, "score_precision", int)
 
@@ -341,7 +382,7 @@ def materialize_openr1_problem(
         if not isinstance(pair, (list, tuple)) or len(pair) != 2 or not isinstance(pair[0], str):
             raise reader.error(0, "grader_files", f"expected [path, content] pairs, got {pair!r}"[:300])
         path, content = pair
-        if not content:  # open-r1's own runner skips empty entries too
+        if content is None:
             continue
         if not isinstance(content, str):
             raise reader.error(0, "grader_files", f"content of {path} is not a string")
@@ -363,7 +404,9 @@ def materialize_openr1_problem(
     task_type = config.get("task_type", task_type)
     time_limit = config.get("time_limit", time_limit)
     if config.get("memory_limit") is not None:
-        memory_limit = memory_limit_bytes(config["memory_limit"], reader.path, f"grader_files.{_GRADER_CONFIG}.memory_limit")
+        memory_limit = memory_limit_bytes(
+            config["memory_limit"], reader.path, f"grader_files.{_GRADER_CONFIG}.memory_limit"
+        )
 
     params: dict[str, Any] = {}
     if task_type == TaskType.COMMUNICATION.value:
@@ -398,10 +441,16 @@ def materialize_openr1_problem(
             raise reader.error(index, "test_names", "must be a list of strings")
         for test in names:
             if test not in tests:
-                raise reader.error(index, "test_names", f"{problem_id} subtask {subtask!r} names test {test!r} absent from the test cases")
+                raise reader.error(
+                    index,
+                    "test_names",
+                    f"{problem_id} subtask {subtask!r} names test {test!r} absent from the test cases",
+                )
         subtask_names.append(subtask)
         subtask_data.append({"score": score, "testcases": list(names)})
-    for (stem, keep_name), subtask, data in zip(_subtask_files(subtask_names), subtask_names, subtask_data):
+    for (stem, keep_name), subtask, data in zip(
+        _subtask_files(subtask_names), subtask_names, subtask_data, strict=True
+    ):
         if keep_name:
             data = {"name": subtask, **data}
         out[f"subtasks/{stem}.json"] = (json.dumps(data) + "\n").encode()
@@ -439,7 +488,9 @@ def load_openr1(
     dataset = _load_rows(problems_source, hub_name=None, split=split, what="problems")
     missing = [c for c in PROBLEM_COLUMNS if c not in dataset.column_names]
     if missing:
-        raise ProblemFormatError(reader.path, f"not an open-r1/ioi dataset: missing columns {', '.join(missing)}", missing[0])
+        raise ProblemFormatError(
+            reader.path, f"not an open-r1/ioi dataset: missing columns {', '.join(missing)}", missing[0]
+        )
 
     grouped: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for index, row in enumerate(dataset):
@@ -455,13 +506,17 @@ def load_openr1(
         found = {pid for _, pid in grouped} | {f"{y}-{pid}" for y, pid in grouped}
         absent = sorted(wanted - found)
         if absent:
-            raise ProblemFormatError(reader.path, f"no such problem(s) in split {split!r}: {', '.join(absent)}", "id")
+            raise ProblemFormatError(
+                reader.path, f"no such problem(s) in split {split!r}: {', '.join(absent)}", "id"
+            )
 
     ids = [pid for _, pid in grouped]
     duplicates = sorted({pid for pid in ids if ids.count(pid) > 1})
     if duplicates:
         raise ProblemFormatError(
-            reader.path, f"problem id(s) used in several years: {', '.join(duplicates)}; select one with problem_ids", "id"
+            reader.path,
+            f"problem id(s) used in several years: {', '.join(duplicates)}; select one with problem_ids",
+            "id",
         )
 
     cache = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
@@ -473,7 +528,10 @@ def load_openr1(
             if row_year != year:
                 continue
             folder = materialize_openr1_problem(
-                cache / f"{year}-{check_id(problem_id, reader.path, 'id')}", rows, tests.get(problem_id, {}), problems_source
+                cache / f"{year}-{check_id(problem_id, reader.path, 'id')}",
+                rows,
+                tests.get(problem_id, {}),
+                problems_source,
             )
             problem = load_tps(folder)
             problems[problem_id] = problem.model_copy(update={"year": year, "id": problem_id})
@@ -489,12 +547,20 @@ def _tests_of_year(
     reader = _Rows(source)
     missing = [c for c in TEST_COLUMNS if c not in dataset.column_names]
     if missing:
-        raise ProblemFormatError(reader.path, f"not an open-r1/ioi-test-cases dataset: missing columns {', '.join(missing)}", missing[0])
+        raise ProblemFormatError(
+            reader.path,
+            f"not an open-r1/ioi-test-cases dataset: missing columns {', '.join(missing)}",
+            missing[0],
+        )
     # Read the id column alone first: a year holds hundreds of MB of test data, most of it for
     # problems that were not asked for.
     ids = list(dataset["problem_id"])
     years = list(dataset["year"])
-    indices = [i for i, (pid, y) in enumerate(zip(ids, years)) if pid in problem_ids and (y is None or int(y) == year)]
+    indices = [
+        i
+        for i, (pid, y) in enumerate(zip(ids, years, strict=True))
+        if pid in problem_ids and (y is None or int(y) == year)
+    ]
     found: dict[str, dict[str, tuple[str, str | None]]] = {}
     for offset, row in enumerate(dataset.select(indices)):
         index = indices[offset]

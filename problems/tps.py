@@ -3,7 +3,7 @@
 Layout (BRIEF §1)::
 
     problem.json            code, name, time_limit (s), memory_limit (bytes), score_precision,
-                            task_type, task_type_params (a JSON *string*), [checker_convention]
+                            task_type, task_type_params (a JSON *string*)
     subtasks/NN-name.json   {"score": P, "testcases": ["0-01", ...]}   (sorted by file name)
     tests/<name>.in|.out
     graders/                grader.cpp / stub.cpp, <code>.h, manager.cpp (Communication), ...
@@ -25,6 +25,7 @@ that names the file and the field, never as a raw KeyError or pydantic Validatio
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -72,8 +73,8 @@ _PREFIX_TASK_PARAMS = "task_type_parameters_"
 
 def memory_limit_bytes(value: int | float, path: Path, field: str) -> int:
     """Normalise a memory limit to bytes: values < 65536 are MiB (see MIB_THRESHOLD)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-        raise ProblemFormatError(path, f"must be a number, got {value!r}", field)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ProblemFormatError(path, f"must be a finite number, got {value!r}", field)
     if value <= 0:
         raise ProblemFormatError(path, f"must be positive, got {value!r}", field)
     if value < MIB_THRESHOLD:
@@ -131,7 +132,7 @@ def positive_number(data: Mapping[str, Any], key: str, path: Path, default: Any 
     value = get_field(data, key, (int, float), path, default=default, type_name="a number")
     if value is None:
         return None
-    if not value > 0 or value == float("inf"):
+    if not (value > 0 and math.isfinite(value)):
         raise ProblemFormatError(path, f"must be a positive finite number, got {value!r}", key)
     return float(value)
 
@@ -139,16 +140,20 @@ def positive_number(data: Mapping[str, Any], key: str, path: Path, default: Any 
 def check_id(value: str, path: Path, field: str) -> str:
     """Problem ids become file names (`<code>.cpp`, cache folders): keep them plain."""
     if not _SAFE_ID.match(value):
-        raise ProblemFormatError(path, f"{value!r} is not a valid problem code (letters, digits, _ . + -)", field)
+        raise ProblemFormatError(
+            path, f"{value!r} is not a valid problem code (letters, digits, _ . + -)", field
+        )
     return value
 
 
 def read_source(path: Path, name: str | None = None) -> SourceFile:
-    """A grader/checker/manager source, carried inline; must be UTF-8 so it crosses to the sandbox verbatim."""
+    """A grader/checker/manager source, carried inline: UTF-8, so it reaches the sandbox verbatim."""
     try:
         content = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise ProblemFormatError(path, f"source is not UTF-8 text ({error.reason} at byte {error.start})") from None
+        raise ProblemFormatError(
+            path, f"source is not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from None
     except OSError as error:
         raise ProblemFormatError(path, f"cannot read: {error}") from None
     try:
@@ -238,7 +243,8 @@ def override_limits(
     update: dict[str, Any] = {}
     origin = Path(problem.origin or problem.id)
     if time_limit is not None:
-        if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not time_limit > 0:
+        valid = isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)
+        if not (valid and time_limit > 0 and math.isfinite(time_limit)):
             raise ValueError(f"time_limit override must be a positive number of seconds, got {time_limit!r}")
         update["time_limit"] = float(time_limit)
     if memory_limit is not None:
@@ -246,7 +252,9 @@ def override_limits(
     return problem.model_copy(update=update) if update else problem
 
 
-def source_files(folder: Path, suffixes: Iterable[str], exclude: Iterable[str] = ()) -> tuple[SourceFile, ...]:
+def source_files(
+    folder: Path, suffixes: Iterable[str], exclude: Iterable[str] = ()
+) -> tuple[SourceFile, ...]:
     """Plain files of `folder` with the given suffixes, sorted by name (stable fingerprints)."""
     if not folder.is_dir():
         return ()
@@ -259,7 +267,9 @@ def source_files(folder: Path, suffixes: Iterable[str], exclude: Iterable[str] =
     )
 
 
-def reference_solutions(folder: Path, max_score: float, verdicts: Mapping[str, str] | None = None) -> tuple[ReferenceSolution, ...]:
+def reference_solutions(
+    folder: Path, max_score: float, verdicts: Mapping[str, str] | None = None
+) -> tuple[ReferenceSolution, ...]:
     """`solutions/<verdict>/*` (or flat `solutions/*` with verdicts from solutions.json)."""
     if not folder.is_dir():
         return ()
@@ -274,7 +284,11 @@ def reference_solutions(folder: Path, max_score: float, verdicts: Mapping[str, s
         if verdict is None and file.parent != folder:
             verdict = file.parent.relative_to(folder).parts[0]
         expected = max_score if verdict in FULL_SCORE_VERDICTS else None
-        found.append(ReferenceSolution(path=file.absolute(), language=language, verdict=verdict, expected_score=expected))
+        found.append(
+            ReferenceSolution(
+                path=file.absolute(), language=language, verdict=verdict, expected_score=expected
+            )
+        )
     return tuple(found)
 
 
@@ -305,11 +319,15 @@ def _communication(params: Mapping[str, Any], graders: Path, path: Path) -> Comm
     key = prefix + "num_processes"
     num_processes = get_field(params, key, int, path, default=1)
     if not 1 <= num_processes <= 8:
-        raise ProblemFormatError(path, f"must be between 1 and 8, got {num_processes}", f"task_type_params.{key}")
+        raise ProblemFormatError(
+            path, f"must be between 1 and 8, got {num_processes}", f"task_type_params.{key}"
+        )
     key = prefix + "user_io"
     user_io = get_field(params, key, str, path, default=UserIO.STD_IO.value)
     if user_io not in {u.value for u in UserIO}:
-        raise ProblemFormatError(path, f"must be 'std_io' or 'fifo_io', got {user_io!r}", f"task_type_params.{key}")
+        raise ProblemFormatError(
+            path, f"must be 'std_io' or 'fifo_io', got {user_io!r}", f"task_type_params.{key}"
+        )
     key = prefix + "manager_args"
     args = get_field(params, key, (list, str), path, default=[])
     # Accept "a b" as well as ["a", "b"]: hand-written problem.json files use both.
@@ -333,7 +351,9 @@ def _checker(folder: Path, convention: str, path: Path) -> Checker:
     if source.is_file():
         if convention not in ("cms", "testlib"):
             raise ProblemFormatError(
-                path, f"must be 'cms' or 'testlib' when checker/checker.cpp exists, got {convention!r}", "checker_convention"
+                path,
+                f"must be 'cms' or 'testlib' when checker/checker.cpp exists, got {convention!r}",
+                "checker_convention",
             )
         support = source_files(folder, HEADER_SUFFIXES)
         return Checker(kind=CheckerKind(convention), source=read_source(source), support=support)
@@ -343,7 +363,9 @@ def _checker(folder: Path, convention: str, path: Path) -> Checker:
     if convention == "token_diff":
         return Checker(kind=CheckerKind.TOKEN_DIFF)
     if convention == "testlib":
-        raise ProblemFormatError(source, "checker_convention 'testlib' needs checker/checker.cpp", "checker_convention")
+        raise ProblemFormatError(
+            source, "checker_convention 'testlib' needs checker/checker.cpp", "checker_convention"
+        )
     raise ProblemFormatError(path, f"unknown checker convention {convention!r}", "checker_convention")
 
 
@@ -359,8 +381,8 @@ def _subtasks(folder: Path) -> list[tuple[Subtask, Path]]:
         if not isinstance(data, dict):
             raise ProblemFormatError(file, f"must be a JSON object, got {type(data).__name__}")
         points = get_field(data, "score", (int, float), file, type_name="a number")
-        if points < 0:
-            raise ProblemFormatError(file, f"must be >= 0, got {points}", "score")
+        if not (points >= 0 and math.isfinite(points)):
+            raise ProblemFormatError(file, f"must be a finite number >= 0, got {points}", "score")
         tests = get_field(data, "testcases", list, file, type_name="a list of test names")
         if not all(isinstance(t, str) and t for t in tests):
             raise ProblemFormatError(file, "must be a list of test names (strings)", "testcases")
@@ -384,7 +406,7 @@ def _test_files(folder: Path) -> dict[str, Path]:
 
 def load_tps(path: str | os.PathLike[str]) -> Problem:
     """Load a TPS export folder. Raises ProblemFormatError (file + field) on any malformed part."""
-    root = Path(path).absolute()
+    root = Path(os.path.abspath(path))  # absolute, ".." folded: paths outlive the cwd
     if not root.is_dir():
         raise ProblemFormatError(root, "not a directory")
     meta_path = root / "problem.json"
@@ -396,14 +418,18 @@ def load_tps(path: str | os.PathLike[str]) -> Problem:
     name = get_field(meta, "name", str, meta_path, default=code)
     time_limit = positive_number(meta, "time_limit", meta_path)
     memory_limit = memory_limit_bytes(
-        get_field(meta, "memory_limit", (int, float), meta_path, type_name="a number"), meta_path, "memory_limit"
+        get_field(meta, "memory_limit", (int, float), meta_path, type_name="a number"),
+        meta_path,
+        "memory_limit",
     )
     precision = get_field(meta, "score_precision", int, meta_path, default=2)
     if not 0 <= precision <= 10:
         raise ProblemFormatError(meta_path, f"must be between 0 and 10, got {precision}", "score_precision")
     task_type_raw = get_field(meta, "task_type", str, meta_path, default=TaskType.BATCH.value)
     if task_type_raw not in {t.value for t in TaskType}:
-        raise ProblemFormatError(meta_path, f"unknown task type {task_type_raw!r} (Batch or Communication)", "task_type")
+        raise ProblemFormatError(
+            meta_path, f"unknown task type {task_type_raw!r} (Batch or Communication)", "task_type"
+        )
     task_type = TaskType(task_type_raw)
     params = _task_type_params(meta.get("task_type_params"), meta_path)
     convention = get_field(meta, "checker_convention", str, meta_path, default="cms")
@@ -430,7 +456,9 @@ def load_tps(path: str | os.PathLike[str]) -> Problem:
     else:
         communication = _communication(params, graders_dir, meta_path)
         if not (graders_dir / "stub.cpp").is_file():
-            raise ProblemFormatError(graders_dir / "stub.cpp", "a Communication task needs graders/stub.cpp", "task_type")
+            raise ProblemFormatError(
+                graders_dir / "stub.cpp", "a Communication task needs graders/stub.cpp", "task_type"
+            )
     # manager.cpp is trusted: the contestant must never see it, so it is never a grader file.
     # `<code>.cpp` would be the contestant's own file name (TPS keeps a template there): the
     # submission replaces it, so shipping it as a grader file would only clash.
@@ -447,7 +475,9 @@ def load_tps(path: str | os.PathLike[str]) -> Problem:
         for test in subtask.tests:
             if test not in files:
                 raise ProblemFormatError(
-                    file, f"subtask {subtask.name!r} names test {test!r} but tests/{test}.in does not exist", "testcases"
+                    file,
+                    f"subtask {subtask.name!r} names test {test!r} but tests/{test}.in does not exist",
+                    "testcases",
                 )
             order.setdefault(test, None)
     for test in sorted(files):
@@ -499,7 +529,9 @@ def _test_case(name: str, input_file: Path, root: Path, task_type: TaskType) -> 
         try:
             answer = resolve_data_file(answer_file, root)
         except DanglingLink as error:
-            raise ProblemFormatError(answer_file, f"test data missing: links to {error.target}", "tests") from None
+            raise ProblemFormatError(
+                answer_file, f"test data missing: links to {error.target}", "tests"
+            ) from None
     elif task_type is TaskType.BATCH:
         # Communication managers may judge from the input alone; a Batch test cannot.
         raise ProblemFormatError(answer_file, f"test {name!r} has an .in but no .out", "tests")

@@ -1,0 +1,47 @@
+"""Shared fixtures: paths, and one real sandbox pool for the whole session.
+
+Tests that use `sandbox_pool` or `grader` run against the real Docker engine and the real
+sandbox image (`scripts/test` starts the engine and builds the image first).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = (REPO / ".." / "shared" / "data").resolve()
+EXAMPLES = REPO / "examples" / "problems"
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def state_dir():
+    # Short and private: box sockets live under it and unix socket paths are limited to 108 bytes.
+    path = Path(tempfile.mkdtemp(prefix="ioig-test-"))
+    yield path
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def sandbox_pool(state_dir):
+    from ioi_grader.sandbox import SandboxPool, SandboxSettings
+
+    settings = SandboxSettings(state_dir=state_dir, run_boxes=int(os.environ.get("IOI_GRADER_TEST_BOXES", "2")))
+    pool = SandboxPool(settings).start()
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="session")
+def grader(sandbox_pool):
+    from ioi_grader.grading.grader import Grader
+
+    grader = Grader(sandbox_pool)
+    yield grader
+    grader.close()
