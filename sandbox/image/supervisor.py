@@ -375,6 +375,7 @@ class Process:
         self.cgroup: SlotCgroup | None = None
         self.killed_for = None  # "cpu" | "wall" once we killed it for a limit
         self.exec_error = None
+        self.output_files: list[str] = []  # files it writes through stdout/stderr
 
 
 class Run:
@@ -391,7 +392,7 @@ class Run:
         if len(set(slots)) != len(slots):
             raise RequestError("run: two processes in the same slot")
         self.pipes: dict[str, tuple[int, int]] = {}
-        self.parent_fds: list[int] = []
+        self._current: Process | None = None  # the process whose fds are being opened
 
     # The fds a child gets, resolved in the parent before fork.
     def _open_spec(self, spec, default_end: str, allow_create: bool) -> int:
@@ -404,6 +405,8 @@ class Run:
         if "file" in spec:
             path = under(spec["file"], IO_DIR)
             if spec.get("write", allow_create):
+                if self._current is not None:
+                    self._current.output_files.append(path)
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
                 give_to_owner(fd, 0o644)
                 return fd
@@ -499,6 +502,7 @@ class Run:
         the supervisor's address space, and everything the launcher does after joining the
         slot's cgroups is a handful of syscalls, so the test is charged almost nothing extra."""
         spec = process.spec
+        self._current = process
         opened = [
             self._open_spec(spec.get("stdin"), "r", allow_create=False),
             self._open_spec(spec.get("stdout"), "w", allow_create=True),
@@ -606,6 +610,9 @@ class Run:
         exit_code = os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else None
         signum = os.WTERMSIG(status) if status is not None and os.WIFSIGNALED(status) else None
         cpu = cgroup.cpu_seconds()
+        # Any process of the tree may have hit the file size limit, not only the main one.
+        filled = any(os.path.getsize(path) >= process.fsize_limit for path in process.output_files
+                     if os.path.exists(path))
         return {
             "slot": process.slot,
             "exit_code": exit_code,
@@ -617,7 +624,7 @@ class Run:
             "cpu_exceeded": process.killed_for == "cpu" or cpu > process.cpu_limit
             or signum == signal.SIGXCPU,
             "wall_exceeded": process.killed_for == "wall",
-            "output_exceeded": signum == signal.SIGXFSZ,
+            "output_exceeded": signum == signal.SIGXFSZ or filled,
             "exec_error": process.exec_error,
         }
 
