@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -72,6 +73,46 @@ def cmd_sandbox_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .server.serve import ServeError, serve
+
+    try:
+        serve(host=args.host, port=args.port, workers=args.workers, problem_dirs=[Path(p) for p in args.problems],
+              data_dir=Path(args.data_dir) if args.data_dir else None, boxes_per_worker=args.boxes_per_worker,
+              results_dir=Path(args.results_dir) if args.results_dir else None)
+    except ServeError as error:
+        raise UsageError(str(error)) from error
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from .workers.runtime import WorkerConfig, run_worker
+
+    config = WorkerConfig(
+        redis_url=args.redis_url, problem_dirs=[Path(p) for p in args.problems],
+        upload_dir=Path(args.upload_dir) if args.upload_dir else None,
+        results_dir=Path(args.results_dir) if args.results_dir else None, boxes=args.boxes,
+        **({"name": args.name} if args.name else {}),
+    )
+    run_worker(config, burst=args.burst)
+    return 0
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .server.app import create_app
+    from .server.config import ServiceConfig
+
+    config = ServiceConfig(redis_url=args.redis_url, problem_dirs=[Path(p) for p in args.problems],
+                           upload_dir=Path(args.upload_dir) if args.upload_dir else None,
+                           results_dir=Path(args.results_dir) if args.results_dir else None)
+    if config.open_access and args.host not in ("127.0.0.1", "localhost", "::1"):
+        raise UsageError(f"refusing to listen on {args.host} without API keys: set IOI_GRADER_API_KEYS")
+    uvicorn.run(create_app(config), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ioi-grader", description=__doc__.split("\n\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log what the grader does")
@@ -90,6 +131,36 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--json", action="store_true", help="print the result as one JSON object")
     grade.add_argument("--summary", action="store_true", help="subtasks only, no per-test rows")
     grade.set_defaults(handler=cmd_grade)
+
+    serve = commands.add_parser("serve", help="run the whole service here: Redis, API and workers")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument("--problems", action="append", default=[], metavar="DIR",
+                       help="folder of task folders, each loaded at start (repeatable)")
+    serve.add_argument("--boxes-per-worker", type=int, help="sandboxes per worker (default: CPUs / workers)")
+    serve.add_argument("--data-dir", help="Redis data, uploads and logs (default: ~/.local/state/ioi-grader/service)")
+    serve.add_argument("--results-dir", help="also write every finished submission here as JSON")
+    serve.set_defaults(handler=cmd_serve)
+
+    worker = commands.add_parser("worker", help="run one grading worker (RQ) with its own warm sandboxes")
+    worker.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    worker.add_argument("--problems", action="append", default=[], metavar="DIR")
+    worker.add_argument("--upload-dir", help="where the API stores uploaded problems (shared folder)")
+    worker.add_argument("--results-dir")
+    worker.add_argument("--boxes", type=int, help="sandboxes, i.e. tests run at once (default: CPU count)")
+    worker.add_argument("--name")
+    worker.add_argument("--burst", action="store_true", help="exit once the queue is empty")
+    worker.set_defaults(handler=cmd_worker)
+
+    api = commands.add_parser("api", help="run the HTTP API alone (workers run elsewhere)")
+    api.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    api.add_argument("--problems", action="append", default=[], metavar="DIR")
+    api.add_argument("--upload-dir")
+    api.add_argument("--results-dir")
+    api.add_argument("--host", default="127.0.0.1")
+    api.add_argument("--port", type=int, default=8000)
+    api.set_defaults(handler=cmd_api)
 
     sandbox = commands.add_parser("sandbox", help="manage the sandbox image")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True, metavar="ACTION")

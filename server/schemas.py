@@ -1,0 +1,129 @@
+"""Request and response bodies of the HTTP API (v1)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..grading.results import GradeResult
+from ..grading.submission import MAX_SOURCE_BYTES, GradeOptions
+from ..workers.records import State
+from .reward import RewardMode
+
+Language = Literal["cpp", "cpp17", "cpp20", "python"]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SubmissionRequest(_Body):
+    problem_id: str = Field(min_length=1, max_length=200)
+    language: Language = "cpp"
+    code: str = Field(max_length=MAX_SOURCE_BYTES)
+    options: GradeOptions = Field(default_factory=GradeOptions)
+
+
+class SubmissionCreated(BaseModel):
+    id: str
+    state: State
+
+
+class SubmissionView(BaseModel):
+    id: str
+    problem_id: str
+    language: str
+    state: State
+    created_at: float
+    updated_at: float
+    attempts: int
+    result: GradeResult | None = None
+    error: str | None = None
+
+
+class Message(BaseModel):
+    role: str = Field(max_length=64)
+    content: str
+
+
+class RewardItem(_Body):
+    """One rollout. The problem is `problem_id`, or an open-r1 row's `year` + `id`."""
+
+    problem_id: str | None = Field(default=None, min_length=1, max_length=200)
+    year: int | None = None
+    id: str | None = Field(default=None, min_length=1, max_length=200)
+    subtask: str | int | None = Field(default=None, description="Subtask name or 0-based index.")
+    completion: str | list[Message]
+    language: Language = "cpp"
+
+    @model_validator(mode="after")
+    def _names_a_problem(self) -> RewardItem:
+        if not self.problem_id and not self.id:
+            raise ValueError("give problem_id, or the open-r1 row's id (and year)")
+        return self
+
+
+class RewardRequest(_Body):
+    items: list[RewardItem] = Field(min_length=1, max_length=4096)
+    mode: RewardMode = RewardMode.SUBTASK
+    timeout: float | None = Field(default=None, gt=0, le=3600, description="Seconds to wait for the whole batch.")
+
+
+class RewardDetail(BaseModel):
+    reward: float | None
+    status: Literal["scored", "no_code", "error", "timeout"]
+    reason: str = ""
+    problem_id: str
+    subtask: str | None = None
+    submission_id: str | None = None
+    score: float | None = None
+    max_score: float | None = None
+
+
+class RewardResponse(BaseModel):
+    rewards: list[float | None] = Field(description="One per item, in order; null when it could not be graded.")
+    details: list[RewardDetail]
+
+
+class SubtaskSummary(BaseModel):
+    name: str
+    points: float
+    tests: int
+
+
+class ProblemSummary(BaseModel):
+    id: str
+    name: str
+    task_type: str
+    time_limit: float
+    memory_limit: int
+    score_precision: int
+    max_score: float
+    year: int | None
+    subtasks: list[SubtaskSummary]
+
+
+class SourceFileView(BaseModel):
+    name: str
+    content: str
+
+
+class ProblemDetail(ProblemSummary):
+    languages: list[str]
+    headers: list[SourceFileView] = Field(description="Headers a submission includes (public grader API).")
+    checker: str | None = Field(default=None, description="Checker kind; admins only.")
+    tests: list[str] | None = Field(default=None, description="Test names; admins only.")
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    redis: bool
+    workers: int
+    sandbox_images: list[str]
+    queue_depth: int | None
+
+
+class ErrorBody(BaseModel):
+    error: str
+    detail: list[dict] | None = None

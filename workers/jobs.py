@@ -1,0 +1,92 @@
+"""The RQ job functions. They run inside a `GradingWorker`, which owns the warm sandboxes.
+
+A job carries only a submission id; the record in Redis is the payload and the place the
+outcome goes. Sandbox failures raise, so RQ retries the job (bounded); problems the
+submitter caused (unknown problem, unsupported language) fail the record at once.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ..grading.grader import GradeHooks, GradingError
+from ..grading.results import TestResult
+from ..problems.store import UnknownProblem
+from .records import State
+from .runtime import current_runtime
+from .store import SubmissionStore, connect
+
+log = logging.getLogger(__name__)
+
+
+def grade_submission(submission_id: str) -> None:
+    runtime = current_runtime()
+    store = runtime.submissions
+    record = store.get(submission_id)
+    if record is None:
+        log.warning("submission %s expired before it was graded", submission_id)
+        return
+    if record.state.final:
+        return  # an earlier attempt finished it and died before telling RQ
+    record = store.set_state(record, State.COMPILING, attempts=record.attempts + 1, worker=runtime.name)
+    try:
+        problem = runtime.problems.get(record.problem_id)
+    except UnknownProblem as error:
+        store.set_state(record, State.FAILED, error=str(error))
+        runtime.metrics.count("ioi_grader_submissions_total", state="failed")
+        return
+
+    def on_state(state: str) -> None:
+        nonlocal record
+        if state == "running":
+            record = store.set_state(record, State.RUNNING)
+
+    def on_test(result: TestResult) -> None:
+        runtime.metrics.count("ioi_grader_tests_total", status=result.status.value)
+        runtime.metrics.observe("ioi_grader_test_seconds", result.wall)
+
+    hooks = GradeHooks(
+        on_compile=lambda seconds: runtime.metrics.observe("ioi_grader_compile_seconds", seconds),
+        on_test=on_test,
+        on_state=on_state,
+    )
+    recycled_before = runtime.pool.recycled
+    try:
+        result = runtime.grader.grade(problem, record.submission, record.options, hooks)
+    except ValueError as error:  # the submission cannot be graded on this problem at all
+        store.set_state(record, State.FAILED, error=str(error))
+        runtime.metrics.count("ioi_grader_submissions_total", state="failed")
+        return
+    except GradingError:
+        raise  # RQ retries; `report_failure` records the reason once retries are spent
+    finally:
+        runtime.metrics.count("ioi_grader_sandbox_recycles_total", runtime.pool.recycled - recycled_before)
+    store.set_state(record, State.DONE, result=result, error=None)
+    runtime.metrics.count("ioi_grader_submissions_total", state="done")
+
+
+def report_failure(job, connection, exc_type=None, exc_value=None, traceback=None) -> None:
+    """RQ failure callback, also run for jobs abandoned by a dead worker. Marks the record
+    failed only when RQ will not retry the job again."""
+    if job.retries_left:
+        return
+    submission_id = job.args[0] if job.args else None
+    if not submission_id:
+        return
+    store = SubmissionStore(connection)
+    record = store.get(submission_id)
+    if record is None or record.state.final:
+        return
+    reason = str(exc_value) if exc_value is not None and str(exc_value) else (exc_type.__name__ if exc_type else "")
+    if not reason or "Abandoned" in reason:
+        reason = "the worker grading it died"
+    store.set_state(record, State.FAILED, error=f"grading failed after {record.attempts} attempts: {reason}")
+    try:
+        from .metrics import Metrics
+
+        Metrics(connection).count("ioi_grader_submissions_total", state="failed")
+    except Exception:  # noqa: BLE001 - metrics must never mask the failure itself
+        log.exception("could not count a failure")
+
+
+__all__ = ["connect", "grade_submission", "report_failure"]

@@ -1,0 +1,68 @@
+"""Service metrics kept in Redis, so that every worker process contributes and the API
+renders one Prometheus view of all of them."""
+
+from __future__ import annotations
+
+from redis import Redis
+
+COUNTERS = "ioi:metrics:counters"
+HISTOGRAM = "ioi:metrics:hist:{}"
+
+# Seconds: covers a sub-millisecond test up to a long compile.
+BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+HELP = {
+    "ioi_grader_submissions_total": ("counter", "Submissions finished, by final state."),
+    "ioi_grader_tests_total": ("counter", "Tests run, by status."),
+    "ioi_grader_sandbox_recycles_total": ("counter", "Sandbox boxes replaced (aged out or broken)."),
+    "ioi_grader_compile_seconds": ("histogram", "Wall time of one submission's compilation."),
+    "ioi_grader_test_seconds": ("histogram", "Wall time of one test run, as measured by the sandbox."),
+}
+
+
+def _series(name: str, labels: dict[str, str] | None) -> str:
+    if not labels:
+        return name
+    inner = ",".join(f'{key}="{value}"' for key, value in sorted(labels.items()))
+    return f"{name}{{{inner}}}"
+
+
+class Metrics:
+    def __init__(self, redis: Redis):
+        self.redis = redis
+
+    def count(self, name: str, amount: float = 1, **labels: str) -> None:
+        if amount:
+            self.redis.hincrbyfloat(COUNTERS, _series(name, labels), amount)
+
+    def observe(self, name: str, value: float) -> None:
+        with self.redis.pipeline(transaction=False) as pipe:
+            key = HISTOGRAM.format(name)
+            for bound in BUCKETS:
+                if value <= bound:
+                    pipe.hincrby(key, f"{bound}", 1)
+            pipe.hincrby(key, "+Inf", 1)
+            pipe.hincrbyfloat(key, "sum", value)
+            pipe.execute()
+
+    def render(self, gauges: dict[str, tuple[str, float]]) -> str:
+        """Prometheus text format: the shared counters and histograms plus `gauges`
+        ({name: (help, value)}) computed by the caller at scrape time."""
+        lines: list[str] = []
+        for name, (help_text, value) in gauges.items():
+            lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {value}"]
+        counters = {k.decode(): float(v) for k, v in self.redis.hgetall(COUNTERS).items()}
+        for name, (kind, help_text) in HELP.items():
+            lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
+            if kind == "counter":
+                series = {k: v for k, v in counters.items() if k == name or k.startswith(name + "{")}
+                for key, value in sorted(series.items()) or [(name, 0.0)]:
+                    lines.append(f"{key} {value:g}")
+            else:
+                raw = {k.decode(): float(v) for k, v in self.redis.hgetall(HISTOGRAM.format(name)).items()}
+                for bound in BUCKETS:
+                    lines.append(f'{name}_bucket{{le="{bound}"}} {raw.get(str(bound), 0):g}')
+                lines.append(f'{name}_bucket{{le="+Inf"}} {raw.get("+Inf", 0):g}')
+                lines.append(f"{name}_sum {raw.get('sum', 0):g}")
+                lines.append(f"{name}_count {raw.get('+Inf', 0):g}")
+        return "\n".join(lines) + "\n"
