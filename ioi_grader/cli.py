@@ -113,6 +113,63 @@ def cmd_api(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_submit(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from .client import Client
+    from .grading.report import render
+
+    source = Path(args.file)
+    try:
+        code = source.read_text()
+    except OSError as error:
+        raise UsageError(f"cannot read {source}: {error.strerror}") from error
+    options = {}
+    if args.subtask:
+        options["subtasks"] = args.subtask
+    with Client(args.url, args.api_key) as client:
+        view = client.grade(args.problem, code, _language_for(source, args.language), options, timeout=args.timeout)
+    if args.json:
+        print(view.model_dump_json())
+    elif view.result is not None:
+        render(view.result, Console())
+    else:
+        print(f"submission {view.id}: {view.state.value} {view.error or ''}".strip())
+    return 0 if view.state.value == "done" else EXIT_INFRASTRUCTURE
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from rich.console import Console
+
+    from .client.batch import read_rows, run_batch, summary_table, to_row
+
+    console = Console(stderr=True)
+    raw = read_rows(args.input, args.split)
+    if args.limit:
+        raw = raw[: args.limit]
+    rows = [to_row(index, item, args.language) for index, item in enumerate(raw)]
+    records = asyncio.run(run_batch(rows, Path(args.out), url=args.url, api_key=args.api_key,
+                                    concurrency=args.concurrency, console=console))
+    console.print(summary_table(records))
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from .client.batch import load_results
+    from .client.simulate import simulate, simulation_table
+
+    outcome = simulate(load_results(Path(args.results)), limit=args.limit)
+    if args.json:
+        print(json.dumps(outcome))
+    else:
+        Console().print(simulation_table(outcome))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ioi-grader", description=__doc__.split("\n\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log what the grader does")
@@ -162,6 +219,36 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--port", type=int, default=8000)
     api.set_defaults(handler=cmd_api)
 
+    def client_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--url", default=None, help="service URL (default: $IOI_GRADER_URL or http://127.0.0.1:8000)")
+        command.add_argument("--api-key", default=None, help="API key (default: $IOI_GRADER_API_KEY)")
+
+    submit = commands.add_parser("submit", help="submit a file to the service and print its result")
+    submit.add_argument("file")
+    submit.add_argument("--problem", required=True, help="problem id on the server")
+    submit.add_argument("--language", choices=["cpp", "cpp17", "cpp20", "python"])
+    submit.add_argument("--subtask", action="append", metavar="NAME")
+    submit.add_argument("--timeout", type=float, default=3600)
+    submit.add_argument("--json", action="store_true")
+    client_options(submit)
+    submit.set_defaults(handler=cmd_submit)
+
+    batch = commands.add_parser("batch", help="grade a dataset of generations through the service, resumably")
+    batch.add_argument("input", help="JSONL, parquet, a saved dataset folder or a Hugging Face dataset name")
+    batch.add_argument("--out", required=True, help="results JSONL (rows already done there are skipped)")
+    batch.add_argument("--split", default="train", help="split of a Hugging Face dataset")
+    batch.add_argument("--language", default="cpp", help="language of rows without a `language` column")
+    batch.add_argument("--concurrency", type=int, default=16, help="submissions in flight at once")
+    batch.add_argument("--limit", type=int, help="only the first N rows")
+    client_options(batch)
+    batch.set_defaults(handler=cmd_batch)
+
+    simulate = commands.add_parser("simulate", help="IOI contest simulation (50 submissions per problem)")
+    simulate.add_argument("results", help="results JSONL written by `ioi-grader batch`")
+    simulate.add_argument("--limit", type=int, default=50, help="submissions per problem")
+    simulate.add_argument("--json", action="store_true")
+    simulate.set_defaults(handler=cmd_simulate)
+
     sandbox = commands.add_parser("sandbox", help="manage the sandbox image")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True, metavar="ACTION")
     build = sandbox_commands.add_parser("build", help="build the sandbox image (skipped when up to date)")
@@ -197,6 +284,18 @@ def main(argv: list[str] | None = None) -> int:
     except (SandboxError, GradingError) as error:
         print(f"ioi-grader: infrastructure error: {error}", file=sys.stderr)
         return EXIT_INFRASTRUCTURE
+    except Exception as error:  # noqa: BLE001 - client errors: keep the traceback out of the user's face
+        from .client.api import GraderError
+
+        import httpx
+
+        if isinstance(error, GraderError):
+            print(f"ioi-grader: {error}", file=sys.stderr)
+            return EXIT_USAGE if 400 <= error.status < 500 else EXIT_INFRASTRUCTURE
+        if isinstance(error, httpx.TransportError):
+            print(f"ioi-grader: cannot reach the service: {error}", file=sys.stderr)
+            return EXIT_INFRASTRUCTURE
+        raise
     except KeyboardInterrupt:
         return 130
 

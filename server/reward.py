@@ -40,21 +40,20 @@ def extract_code(text: str, language: str = "cpp") -> str:
     return matches[-1] if matches else ""
 
 
-def task_header(problem: Problem) -> str | None:
+def task_header(header_names: list[str], problem_id: str) -> str | None:
     """The header a contestant includes: `<id>.h` if the task has it, else its only header."""
-    headers = [h.name for h in problem.headers if h.name != "testlib.h"]
-    if f"{problem.id}.h" in headers:
-        return f"{problem.id}.h"
+    headers = [name for name in header_names if name != "testlib.h"]
+    if f"{problem_id}.h" in headers:
+        return f"{problem_id}.h"
     return headers[0] if len(headers) == 1 else None
 
 
-def add_includes(code: str, problem: Problem) -> str:
+def add_includes(code: str, header: str | None) -> str:
     """open-r1's fix for common compile errors: prepend bits/stdc++.h, the task header when
     missing, and `using namespace std;` when the code uses neither it nor `std::`."""
     if not code.strip():
         return code
     prefix = "#include <bits/stdc++.h>\n"
-    header = task_header(problem)
     if header and f'#include "{header}"' not in code:
         prefix += f'#include "{header}"\n'
     if "using namespace std;" not in code and "std::" not in code:
@@ -65,7 +64,7 @@ def add_includes(code: str, problem: Problem) -> str:
 def prepare_code(completion, problem: Problem, language: str = "cpp") -> str:
     code = extract_code(completion_text(completion), language)
     if language != "python":
-        code = add_includes(code, problem)
+        code = add_includes(code, task_header([h.name for h in problem.headers], problem.id))
     return code
 
 
