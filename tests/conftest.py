@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = (REPO / ".." / "shared" / "data").resolve()
-EXAMPLES = REPO / "examples" / "problems"
-FIXTURES = REPO / "tests" / "fixtures"
+import sys
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/paths.py, tests/tasks.py
+
+from paths import EXAMPLES, FIXTURES, REPO, SHARED_DATA  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

@@ -376,6 +376,7 @@ class Process:
         self.killed_for = None  # "cpu" | "wall" once we killed it for a limit
         self.exec_error = None
         self.output_files: list[str] = []  # files it writes through stdout/stderr
+        self.max_rss = 0  # bytes, of the largest process it waited for (wait4)
 
 
 class Run:
@@ -599,10 +600,21 @@ class Run:
         return frozenset(p.pid for p in self.processes if p.pid > 0 and p.status is None)
 
     def _reap(self, process: Process) -> None:
-        _, status = os.waitpid(process.pid, 0)
+        _, status, usage = os.wait4(process.pid, 0)
         process.end = time.monotonic()
         process.status = status
+        process.max_rss = usage.ru_maxrss * 1024
         os.close(process.pidfd)
+
+    @staticmethod
+    def _memory(process: Process) -> int:
+        """The cgroup peak covers the whole tree but is charged in per-CPU batches of 256 KiB
+        that a previous run may have left stocked, so a tiny program can read as 0: then its
+        own peak resident size is the better figure. That one also counts shared file pages
+        (an interpreter's libraries), so it is used only while it stays under the limit."""
+        peak = process.cgroup.peak_memory()
+        rss = process.max_rss if process.max_rss <= process.memory_limit else 0
+        return max(peak, rss)
 
     def _result(self, process: Process) -> dict:
         cgroup = process.cgroup
@@ -619,7 +631,7 @@ class Run:
             "signal": signum,
             "cpu": round(cpu, 6),
             "wall": round((process.end or time.monotonic()) - process.start, 6),
-            "memory": cgroup.peak_memory(),
+            "memory": self._memory(process),
             "oom_killed": cgroup.oom_killed(),
             "cpu_exceeded": process.killed_for == "cpu" or cpu > process.cpu_limit
             or signum == signal.SIGXCPU,
