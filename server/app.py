@@ -314,6 +314,8 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
             finished = await run_in_threadpool(store.get_many, [r.id for r in records.values()])
             for (index, record), done in zip(records.items(), finished):
                 details[index] = _reward_detail(record, done, body.mode)
+        for detail in details:
+            state["metrics"].count("ioi_grader_reward_items_total", status=detail.status)
         return RewardResponse(rewards=[d.reward for d in details], details=details)
 
     def _reward_detail(sent: SubmissionRecord, record: SubmissionRecord | None, mode: RewardMode) -> RewardDetail:
