@@ -107,8 +107,10 @@ def cmd_api(args: argparse.Namespace) -> int:
     config = ServiceConfig(redis_url=args.redis_url, problem_dirs=[Path(p) for p in args.problems],
                            upload_dir=Path(args.upload_dir) if args.upload_dir else None,
                            results_dir=Path(args.results_dir) if args.results_dir else None)
-    if config.open_access and args.host not in ("127.0.0.1", "localhost", "::1"):
-        raise UsageError(f"refusing to listen on {args.host} without API keys: set IOI_GRADER_API_KEYS")
+    if config.open_access and args.host not in ("127.0.0.1", "localhost", "::1") \
+            and os.environ.get("IOI_GRADER_ALLOW_OPEN") != "1":
+        raise UsageError(f"refusing to listen on {args.host} without API keys: set IOI_GRADER_API_KEYS "
+                         "(or IOI_GRADER_ALLOW_OPEN=1 behind a loopback-only port, as docker-compose.yml does)")
     uvicorn.run(create_app(config), host=args.host, port=args.port, log_level="warning")
     return 0
 
