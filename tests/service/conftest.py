@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -19,6 +18,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from paths import EXAMPLES, REPO
+from support import free_port
 from tasks import assemble_aplusb, assemble_fish
 
 pytestmark = [pytest.mark.docker, pytest.mark.redis]
@@ -64,12 +64,6 @@ class RedisProcess:
 
     def client(self) -> Redis:
         return Redis(unix_socket_path=str(self.socket))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class ServiceProcess:

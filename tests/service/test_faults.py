@@ -8,19 +8,10 @@ import time
 
 import pytest
 
+from support import wait_until
 from tasks import expected, solution
 
 pytestmark = [pytest.mark.docker, pytest.mark.redis, pytest.mark.slow]
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 def test_sigkill_of_a_worker_mid_job_loses_nothing(service, client):

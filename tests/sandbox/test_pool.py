@@ -1,0 +1,84 @@
+"""Boxes are recycled after a set number of runs and after any anomaly, and a test whose
+box dies under it is retried on a fresh one."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import docker
+import pytest
+
+from ioi_grader.grading.grader import Grader
+from ioi_grader.grading.submission import Submission
+from ioi_grader.problems.tps import load_tps
+from ioi_grader.sandbox import SandboxError, SandboxPool, SandboxSettings
+from ioi_grader.sandbox.protocol import Limits, ProcessSpec, RunRequest, user_slot
+from paths import EXAMPLES
+from tasks import solution
+
+pytestmark = pytest.mark.docker
+
+
+def sleep_request(seconds: float) -> RunRequest:
+    return RunRequest(processes=[ProcessSpec(slot=user_slot(0), argv=["/bin/sleep", str(seconds)],
+                                             limits=Limits(cpu=1, wall=seconds + 5, memory=64 << 20))])
+
+
+@pytest.fixture(scope="module")
+def small_pool(tmp_path_factory):
+    settings = SandboxSettings(state_dir=tmp_path_factory.mktemp("pool"), run_boxes=1, recycle_after=3)
+    pool = SandboxPool(settings).start()
+    yield pool
+    pool.close()
+
+
+def test_box_is_recycled_after_its_run_budget(small_pool):
+    names = []
+    for _ in range(7):
+        with small_pool.run_box() as box:
+            names.append(box.name)
+            box.run(sleep_request(0))
+    assert len(set(names)) == 3  # a fresh container every 3 runs
+    assert small_pool.recycled >= 2
+
+
+def test_a_killed_container_breaks_the_box_and_it_is_replaced(small_pool):
+    client = docker.from_env()
+    with small_pool.run_box() as box:
+        killed = box.name
+        threading.Timer(0.5, lambda: client.containers.get(killed).kill()).start()
+        with pytest.raises(SandboxError):
+            box.run(sleep_request(10))
+        assert box.broken
+    with small_pool.run_box() as box:
+        assert box.name != killed and not box.broken
+        assert box.run(sleep_request(0)).processes[0].ok
+    with pytest.raises(docker.errors.NotFound):
+        client.containers.get(killed)
+
+
+def test_grading_survives_a_box_killed_mid_test(small_pool):
+    grader = Grader(small_pool)
+    problem = load_tps(EXAMPLES / "aplusb")
+    client = docker.from_env()
+    stop = threading.Event()
+
+    def kill_one_box_once():
+        stop.wait(2.0)  # compiled by now, and inside one of the 1 s TLE tests
+        while not stop.is_set():
+            for container in client.containers.list(filters={"label": "ioi-grader.role=run"}):
+                if container.name.startswith(small_pool._prefix):
+                    container.kill()
+                    return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_one_box_once)
+    try:
+        killer.start()
+        result = grader.grade(problem, Submission(code=solution("aplusb", "slow_large.cpp")))
+    finally:
+        stop.set()
+        killer.join()
+        grader.close()
+    assert result.score == 20  # the verdicts are the ones the solution deserves, retries notwithstanding
