@@ -14,8 +14,9 @@ import shutil
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,8 @@ from .tasktypes import BatchTask, CommunicationTask, Executed, Program, TestLimi
 log = logging.getLogger(__name__)
 
 SANDBOX_ATTEMPTS = 3  # a test whose box dies is retried on a fresh box this many times in all
+MAX_BATCH = 8  # tests sent to a box in one round trip, at most
+FAST_TEST_SECONDS = 0.05  # a batch keeps growing while its tests take less CPU than this
 
 
 class GradingError(RuntimeError):
@@ -128,6 +131,24 @@ class Grader:
             subtasks=scored,
         )
 
+    def compile(self, problem: Problem, submission: Submission, options: GradeOptions | None = None) -> CompileResult:
+        """Compile only (a syntax/link check): the result, without running any test."""
+        options = options or GradeOptions()
+        reason = unsupported_reason(problem, submission.language)
+        if reason:
+            raise ValueError(reason)
+        executor = executor_for(submission.language)
+        work_dir = self.work_root / uuid.uuid4().hex
+        work_dir.mkdir()
+        try:
+            programs = self.programs.programs(problem, executor.std or "gnu++17", executor.needs_link_objects)
+            result, _ = self._compile(problem, submission, executor, programs, options, work_dir)
+            return result
+        except (TaskProgramError, SandboxError) as error:
+            raise GradingError(str(error)) from error
+        finally:
+            shutil.rmtree(work_dir, ignore_errors=True)
+
     # -- compilation (once per submission, in a run box, as an unprivileged uid) ----------------
 
     def _compile(
@@ -208,31 +229,84 @@ class Grader:
         self, problem: Problem, subtasks: list[Subtask], program: Program, programs: TaskPrograms,
         limits: TestLimits, options: GradeOptions, work_dir: Path, hooks: GradeHooks,
     ) -> dict[str, TestResult]:
-        names = problem.unique_tests(subtasks)
+        """Each test once, across every run box at the same time. Each box takes tests in
+        batches (one round trip to its supervisor per batch) that double while tests are fast
+        and clean, and fall back to one at a time as soon as one is slow or fails, so early
+        stop and the time limit keep their precision where they matter."""
+        order = problem.unique_tests(subtasks)
+        pending = deque(order)
+        results: dict[str, TestResult] = {}
         zeroed: set[str] = set()
-        zeroed_lock = threading.Lock()
+        lock = threading.Lock()
+        fast = min(FAST_TEST_SECONDS, limits.time / 20)
+        batches = problem.task_type is TaskType.BATCH
 
-        def one(name: str) -> TestResult:
-            if options.early_stop:
-                with zeroed_lock:
-                    if scoring.skippable(name, subtasks, zeroed):
-                        return TestResult(name=name, status=TestStatus.SKIPPED, score=0.0,
-                                          message="Not run: its subtasks already scored 0")
-            result = self._run_test(problem, problem.tests[name], program, programs, limits, work_dir)
-            if result.score == 0.0:
-                with zeroed_lock:
-                    zeroed.update(s.name for s in subtasks if name in s.tests)
-            if hooks.on_test:
-                hooks.on_test(result)
-            return result
+        def take(count: int) -> list[str]:
+            taken = []
+            with lock:
+                while pending and len(taken) < count:
+                    name = pending.popleft()
+                    if options.early_stop and scoring.skippable(name, subtasks, zeroed):
+                        results[name] = TestResult(name=name, status=TestStatus.SKIPPED, score=0.0,
+                                                   message="Not run: its subtasks already scored 0")
+                    else:
+                        taken.append(name)
+            return taken
 
-        futures: dict[str, Future[TestResult]] = {name: self._threads.submit(one, name) for name in names}
-        try:
-            return {name: future.result() for name, future in futures.items()}
-        except BaseException:
-            for future in futures.values():
-                future.cancel()
-            raise
+        def box_loop() -> None:
+            size = 1
+            while batch := take(size):
+                if batches:
+                    done = self._run_batch(problem, batch, program, programs, limits, work_dir)
+                else:
+                    done = [self._run_test(problem, problem.tests[batch[0]], program, programs, limits, work_dir)]
+                with lock:
+                    for result in done:
+                        results[result.name] = result
+                        if result.score == 0.0:
+                            zeroed.update(s.name for s in subtasks if result.name in s.tests)
+                    pending.extendleft(reversed(batch[len(done):]))  # stopped early: back to the front
+                for result in done:
+                    if hooks.on_test:
+                        hooks.on_test(result)
+                clean = len(done) == len(batch) and all(
+                    r.status in (TestStatus.AC, TestStatus.PA, TestStatus.WA) and r.time < fast for r in done)
+                size = min(size * 2, MAX_BATCH) if clean else 1
+
+        loops = [self._threads.submit(box_loop) for _ in range(min(self.pool.size, len(order)) or 1)]
+        for loop in loops:
+            loop.result()
+        return {name: results[name] for name in order}
+
+    def _run_batch(
+        self, problem: Problem, names: list[str], program: Program, programs: TaskPrograms, limits: TestLimits,
+        work_dir: Path,
+    ) -> list[TestResult]:
+        """Batch tests in one round trip; the results of those that ran (a prefix of `names`)."""
+        last_error: Exception | None = None
+        for _ in range(SANDBOX_ATTEMPTS):
+            try:
+                with self.pool.run_box() as box:
+                    program_path = self._install_program(box, program)
+                    executed = self._batch.execute_many(
+                        box, program_path, program, [problem.tests[n] for n in names], limits, work_dir)
+                results = []
+                for name, ran in zip(names, executed):
+                    if ran.result is not None:
+                        results.append(ran.result)
+                        continue
+                    try:
+                        verdict = self._judge(problem, problem.tests[name], ran.output, programs)
+                    finally:
+                        ran.output.unlink(missing_ok=True)
+                    results.append(from_verdict(name, verdict, ran.time, ran.wall, ran.memory))
+                return results
+            except SandboxError as error:
+                last_error = error
+                log.warning("tests %s interrupted by the sandbox, retrying: %s", names[0], error)
+            except CheckerFailure as error:
+                raise GradingError(f"test {names[0]}: {error}") from error
+        raise GradingError(f"tests {', '.join(names[:3])}: the sandbox failed {SANDBOX_ATTEMPTS} times: {last_error}")
 
     def _run_test(
         self, problem: Problem, test: TestCase, program: Program, programs: TaskPrograms, limits: TestLimits,
@@ -261,6 +335,14 @@ class Grader:
         self, box: Box, problem: Problem, test: TestCase, program: Program, programs: TaskPrograms,
         limits: TestLimits, work_dir: Path,
     ) -> Executed:
+        program_path = self._install_program(box, program)
+        if problem.task_type is TaskType.COMMUNICATION:
+            manager = self._install_trusted(box, programs.manager, "manager", programs.key(programs.manager))
+            return self._communication.execute(box, program_path, program, problem, test, limits, work_dir, manager)
+        return self._batch.execute_many(box, program_path, program, [test], limits, work_dir)[0]
+
+    @staticmethod
+    def _install_program(box: Box, program: Program) -> str:
         program_path = f"/box/{program.name}"
         if box.installed.get(program_path) != program.key:
             # Only one submission's files are ever in a box at a time.
@@ -271,10 +353,7 @@ class Grader:
                 box.install(staged, program.name, program.key)
             finally:
                 staged.unlink(missing_ok=True)
-        if problem.task_type is TaskType.COMMUNICATION:
-            manager = self._install_trusted(box, programs.manager, "manager", programs.key(programs.manager))
-            return self._communication.execute(box, program_path, program, problem, test, limits, work_dir, manager)
-        return self._batch.execute(box, program_path, program, problem, test, limits, work_dir)
+        return program_path
 
     @staticmethod
     def _install_trusted(box: Box, path: Path, name: str, key: str) -> str:

@@ -95,32 +95,61 @@ def from_verdict(name: str, verdict: Verdict, time: float, wall: float, memory: 
 
 
 class BatchTask:
-    def execute(self, box: Box, program_path: str, program: Program, problem: Problem, test: TestCase,
-                limits: TestLimits, work_dir: Path) -> Executed:
-        output = box.host_dir / "out" / f"{uuid.uuid4().hex}.out"
-        request = RunRequest(
-            processes=[
-                ProcessSpec(
-                    slot=user_slot(0),
-                    argv=program.argv(program_path),
-                    stdin=Stream(file=box.stage(test.input)),
-                    stdout=Stream(file=box.to_container(output), write=True),
-                    limits=Limits(cpu=limits.time, wall=limits.wall, memory=limits.memory, pids=USER_PIDS,
-                                  fsize=limits.output),
-                )
-            ]
-        )
+    """The program reads the test input and writes its output; a checker judges it later."""
+
+    def __init__(self) -> None:
+        self._templates: dict[tuple, dict] = {}
+
+    def template(self, program: Program, program_path: str, limits: TestLimits) -> dict:
+        """The run request of every test of a submission, validated once, as a dict: per test
+        only the input and output paths change (the hot path of many short tests)."""
+        key = (program.key, program_path, limits)
+        template = self._templates.get(key)
+        if template is None:
+            request = RunRequest(processes=[ProcessSpec(
+                slot=user_slot(0), argv=program.argv(program_path), stdin=Stream(file="/io/in/-"),
+                stdout=Stream(file="/io/out/-", write=True),
+                limits=Limits(cpu=limits.time, wall=limits.wall, memory=limits.memory, pids=USER_PIDS,
+                              fsize=limits.output),
+            )])
+            template = request.model_dump(exclude_none=True)
+            if len(self._templates) > 64:
+                self._templates.clear()
+            self._templates[key] = template
+        return template
+
+    def execute_many(self, box: Box, program_path: str, program: Program, tests: list[TestCase],
+                     limits: TestLimits, work_dir: Path) -> list[Executed]:
+        """Run `tests` in order in one round trip; stops after the first failure, so the result
+        may be shorter than `tests`."""
+        template = self.template(program, program_path, limits)
+        outputs = [os.path.join(box.host_dir, "out", uuid.uuid4().hex + ".out") for _ in tests]
+        runs = []
+        for test, output in zip(tests, outputs):
+            process = dict(template["processes"][0], stdin={"file": box.stage(test.input)},
+                           stdout={"file": box.to_container(output), "write": True})
+            runs.append(dict(template, processes=[process]))
         try:
-            result = box.run(request).processes[0]
-            failure = classify(result, limits)
-            if failure is not None:
-                return Executed(result=_failed(test.name, *failure, result.cpu, result.wall, result.memory))
-            # Keep the output beyond the box's lifetime: the box may be recycled before judging.
-            kept = work_dir / output.name
-            os.replace(output, kept)
-            return Executed(output=kept, time=result.cpu, wall=result.wall, memory=result.memory)
+            response = box.run_many(runs)
+            executed = []
+            for test, output, run in zip(tests, outputs, response.results):
+                result = run.processes[0]
+                failure = classify(result, limits)
+                if failure is not None:
+                    executed.append(Executed(result=_failed(test.name, *failure, result.cpu, result.wall,
+                                                            result.memory)))
+                    continue
+                # Keep the output beyond the box's lifetime: the box may be recycled before judging.
+                kept = os.path.join(work_dir, os.path.basename(output))
+                os.replace(output, kept)
+                executed.append(Executed(output=Path(kept), time=result.cpu, wall=result.wall, memory=result.memory))
+            return executed
         finally:
-            output.unlink(missing_ok=True)
+            for output in outputs:
+                try:
+                    os.unlink(output)
+                except FileNotFoundError:
+                    pass
 
 
 class CommunicationTask:

@@ -251,6 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--json", action="store_true")
     simulate.set_defaults(handler=cmd_simulate)
 
+    # `bench` parses its own options (see ioi_grader.bench.run); listed here for --help.
+    commands.add_parser("bench", help="benchmark against the floor and the anchor (`bench --help`)", add_help=False)
+
     sandbox = commands.add_parser("sandbox", help="manage the sandbox image")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True, metavar="ACTION")
     build = sandbox_commands.add_parser("build", help="build the sandbox image (skipped when up to date)")
@@ -267,6 +270,11 @@ def main(argv: list[str] | None = None) -> int:
     from .problems.model import ProblemFormatError
     from .sandbox import SandboxError
 
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:
+        from .bench.run import main as bench_main
+
+        return bench_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

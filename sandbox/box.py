@@ -21,7 +21,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from .protocol import RunRequest, RunResponse
+from .protocol import RunManyResponse, RunRequest, RunResponse
 from .settings import SandboxSettings
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,8 @@ class Box:
         self.broken = False
         self.installed: dict[str, str] = {}  # installed name -> content key, see `install`
         self._staged: dict[str, int] = {}  # staged file key -> size, see `stage`
+        self._stage_keys: dict[tuple, str] = {}  # (path, size, mtime) -> staged file key
+        self._host = os.path.abspath(self.host_dir)
         self._container = None
         self._socket: socket.socket | None = None
         self._reader = None
@@ -232,6 +234,16 @@ class Box:
         self.runs += 1
         return RunResponse.model_validate(response)
 
+    def run_many(self, runs: list[dict], stop_on_failure: bool = True) -> RunManyResponse:
+        """Run several requests back to back in one round trip. `runs` are RunRequest dicts,
+        already validated by the caller (the hot path of many short tests skips re-validating
+        one template per test)."""
+        longest = sum(max(p["limits"]["wall"] for p in run["processes"]) for run in runs)
+        response = self.call({"op": "run_many", "runs": runs, "stop_on_failure": stop_on_failure},
+                             timeout=longest + 30)
+        self.runs += len(response["results"])
+        return RunManyResponse.model_validate(response)
+
     def install(self, host_file: Path, name: str, key: str, trusted: bool = False) -> str:
         """Copy an executable from this box's I/O folder into /box (submissions) or /trusted
         (task programs), unless the same content (`key`) is already installed under `name`."""
@@ -255,26 +267,33 @@ class Box:
     def stage(self, src: Path) -> str:
         """Make a host file (test input or answer) available in the box, copying it at most
         once per box: staged copies are keyed by path, size and modification time."""
-        info = src.stat()
-        key = hashlib.sha256(f"{src.resolve()}\0{info.st_size}\0{info.st_mtime_ns}".encode()).hexdigest()[:32]
-        dest = self.host_dir / "in" / key
-        if key not in self._staged:
+        info = os.stat(src)
+        identity = (str(src), info.st_size, info.st_mtime_ns)
+        key = self._stage_keys.get(identity)
+        if key is None:
+            key = hashlib.sha256("\0".join(map(str, identity)).encode()).hexdigest()[:32]
             if sum(self._staged.values()) + info.st_size > self.STAGE_LIMIT:
                 for old in self._staged:
-                    (self.host_dir / "in" / old).unlink(missing_ok=True)
+                    os.unlink(os.path.join(self._host, "in", old))
                 self._staged.clear()
-            tmp = dest.with_suffix(".tmp")
-            shutil.copyfile(src, tmp)
-            os.chmod(tmp, 0o644)  # trusted programs re-open it through /proc/self/fd
-            os.replace(tmp, dest)
+                self._stage_keys.clear()
+            dest = os.path.join(self._host, "in", key)
+            shutil.copyfile(src, dest + ".tmp")
+            os.chmod(dest + ".tmp", 0o644)  # trusted programs re-open it through /proc/self/fd
+            os.replace(dest + ".tmp", dest)
             self._staged[key] = info.st_size
+            self._stage_keys[identity] = key
         return f"{IO_MOUNT}/in/{key}"
 
     # -- paths ---------------------------------------------------------------------------------
 
-    def to_container(self, host_path: Path) -> str:
-        relative = Path(host_path).resolve().relative_to(self.host_dir.resolve())
-        return f"{IO_MOUNT}/{relative.as_posix()}"
+    def to_container(self, host_path: Path | str) -> str:
+        """The path inside the box of a file in this box's I/O folder (a string operation:
+        every such path is built from `host_dir`, so there is nothing to resolve)."""
+        text = os.fspath(host_path)
+        if not text.startswith(self._host + "/"):
+            raise ValueError(f"{text} is not inside {self._host}")
+        return IO_MOUNT + text[len(self._host):]
 
     def __repr__(self) -> str:
         return f"Box({self.name}, role={self.role}, runs={self.runs}{', broken' if self.broken else ''})"

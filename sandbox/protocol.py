@@ -120,3 +120,16 @@ class RunResponse(BaseModel):
     processes: list[ProcessResult]
     collected: list[Collected] = Field(default_factory=list)
     leftover_processes: int = 0
+    phases: dict[str, float] = Field(default_factory=dict, description="Supervisor timeline, ms (profiling).")
+
+
+class RunManyRequest(_Message):
+    """Several runs in one round trip, executed in order (see the supervisor's `run_many`)."""
+
+    op: Literal["run_many"] = "run_many"
+    runs: list[RunRequest]
+    stop_on_failure: bool = True
+
+
+class RunManyResponse(BaseModel):
+    results: list[RunResponse]  # one per run executed: fewer than requested after a stop

@@ -21,6 +21,7 @@ Only the standard library and python3-seccomp: this file runs inside the image.
 
 from __future__ import annotations
 
+import array
 import errno
 import fcntl
 import json
@@ -48,7 +49,8 @@ SCRATCH_DIR = "/scratch"
 BOX_DIR = "/box"  # submission executables: root-owned, read+exec for everyone
 TRUSTED_DIR = "/trusted"  # checker/manager executables: owned by the trusted uid, 0700
 
-LAUNCHER = "/opt/ioi-grader/launch"
+SPAWNER = "/opt/ioi-grader/spawner"
+CFS_PERIOD = 100_000
 TRUSTED_UID = 60000
 USER_UID_BASE = 60010
 MAX_USER_SLOTS = 8
@@ -118,6 +120,8 @@ def plain_name(name: str) -> str:
 
 
 def give_to_owner(path_or_fd, mode: int) -> None:
+    if OWNER_UID == 0 and OWNER_GID == 0 and isinstance(path_or_fd, int) and mode == 0o644:
+        return  # created by root with this mode already (umask 022): save two syscalls per test
     if isinstance(path_or_fd, int):
         os.fchown(path_or_fd, OWNER_UID, OWNER_GID)
         os.fchmod(path_or_fd, mode)
@@ -127,6 +131,40 @@ def give_to_owner(path_or_fd, mode: int) -> None:
 
 
 # -- cgroups (v1: one directory per controller, bind-mounted by the driver) ------------------------
+
+
+class Spawner:
+    """The slot's spawner process (spawner.c): it starts the run's processes inside the slot's
+    cgroups, as children of ours, without a cgroup migration or an intermediate exec."""
+
+    def __init__(self, cgroup: "SlotCgroup"):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.pid = os.posix_spawn(SPAWNER, [SPAWNER], {}, file_actions=[(os.POSIX_SPAWN_DUP2, theirs.fileno(), 3)],
+                                      setsid=True)
+        finally:
+            theirs.close()
+        self.socket = ours
+        for path in cgroup.procs_files():  # once per spawner: its children are born in the slot
+            write_text(path, str(self.pid))
+
+    def spawn(self, fields: list[str], fds: list[int]) -> int:
+        payload = b"\0".join(f.encode() for f in fields) + b"\0"
+        self.socket.sendmsg([payload], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+        reply = self.socket.recv(4)
+        if len(reply) != 4:
+            raise OSError(errno.EPIPE, "spawner closed its socket")
+        pid = int.from_bytes(reply, "little", signed=True)
+        if pid < 0:
+            raise OSError(-pid, f"spawner could not start the process: {os.strerror(-pid)}")
+        return pid
+
+    def stop(self) -> None:
+        self.socket.close()
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 class SlotCgroup:
@@ -142,6 +180,8 @@ class SlotCgroup:
                 pass
         self.memory_baseline = 0
         self.oom_kills_before = 0
+        self.spawner: Spawner | None = None  # lives in the slot's cgroups; never killed between runs
+        self._applied: dict[str, int] = {}  # last value written to each limit file
         self.has_memsw = os.path.exists(self._file("memory", "memory.memsw.limit_in_bytes"))
 
     def _file(self, controller: str, name: str) -> str:
@@ -153,7 +193,8 @@ class SlotCgroup:
     def pids(self) -> list[int]:
         """Live processes in the slot (zombies waiting to be reaped are not running anything)."""
         text = read_text(self._file("pids", "cgroup.procs"))
-        return [int(p) for p in text.split() if not is_zombie(int(p))]
+        spawner = self.spawner.pid if self.spawner else -1
+        return [int(p) for p in text.split() if int(p) != spawner and not is_zombie(int(p))]
 
     def oom_kills(self) -> int:
         for line in read_text(self._file("memory", "memory.oom_control")).splitlines():
@@ -163,29 +204,37 @@ class SlotCgroup:
         return 0
 
     def prepare(self, memory: int, pids: int, cpus: float) -> None:
-        """Reset the counters and set this run's limits. Called with the slot empty."""
+        """Reset the counters and set this run's limits. Called with the slot empty.
+
+        Limits are written only when they change: consecutive tests of a submission share
+        them, and every cgroup file write costs a syscall round trip (~10 us)."""
         write_text(self._file("cpuacct", "cpuacct.usage"), "0")
         # Whatever is still charged (page cache of files an earlier run touched) is not this
         # run's: measure peak above it, and let the run have its full limit on top of it.
         self.memory_baseline = int(read_text(self._file("memory", "memory.usage_in_bytes")))
-        limit = str(memory + self.memory_baseline)
-        # memsw (memory+swap) must never be below the memory limit: order the writes so it holds.
-        for name in ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.limit_in_bytes"):
-            if name.startswith("memory.memsw") and not self.has_memsw:
-                continue
+        self._set("memory", "memory.limit_in_bytes", memory + self.memory_baseline, memsw=self.has_memsw)
+        write_text(self._file("memory", "memory.max_usage_in_bytes"), "0")
+        self.oom_kills_before = self.oom_kills()
+        self._set("pids", "pids.max", pids + 1)  # + the slot's spawner
+        if "cpu" in self.paths:
+            self._set("cpu", "cpu.cfs_period_us", CFS_PERIOD)
+            self._set("cpu", "cpu.cfs_quota_us", max(1000, int(CFS_PERIOD * cpus)))
+
+    def _set(self, controller: str, name: str, value: int, memsw: bool = False) -> None:
+        if self._applied.get(name) == value:
+            return
+        if memsw:
+            # memsw (memory+swap) must never be below the memory limit: order the writes so it holds.
+            names = ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.limit_in_bytes")
+        else:
+            names = (name,)
+        for each in names:
             try:
-                write_text(self._file("memory", name), limit)
+                write_text(self._file(controller, each), str(value))
             except OSError as error:
                 if error.errno != errno.EINVAL:
                     raise
-        write_text(self._file("memory", "memory.max_usage_in_bytes"), "0")
-        write_text(self._file("memory", "memory.failcnt"), "0")
-        self.oom_kills_before = self.oom_kills()
-        write_text(self._file("pids", "pids.max"), str(pids))
-        if "cpu" in self.paths:
-            period = 100_000
-            write_text(self._file("cpu", "cpu.cfs_period_us"), str(period))
-            write_text(self._file("cpu", "cpu.cfs_quota_us"), str(max(1000, int(period * cpus))))
+        self._applied[name] = value
 
     def cpu_seconds(self) -> float:
         return int(read_text(self._file("cpuacct", "cpuacct.usage"))) / 1e9
@@ -326,7 +375,7 @@ def setup_scratch() -> None:
 
 def export_seccomp_program() -> int:
     """Compile the filter for untrusted processes once, as raw BPF in a sealed memfd that the
-    launcher loads (libseccomp's rule compilation costs ~0.4 ms; loading BPF costs ~10 us)."""
+    spawner loads (libseccomp's rule compilation costs ~0.4 ms; loading BPF costs ~10 us)."""
     if seccomp is None:
         raise SystemExit("supervisor: python3-seccomp is missing from the image")
     syscall_filter = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
@@ -377,6 +426,7 @@ class Process:
         self.exec_error = None
         self.output_files: list[str] = []  # files it writes through stdout/stderr
         self.max_rss = 0  # bytes, of the largest process it waited for (wait4)
+        self.error_pipe = -1  # read end of the pipe the spawner reports exec failures on
 
 
 class Run:
@@ -416,6 +466,7 @@ class Run:
 
     def execute(self) -> dict:
         sup = self.supervisor
+        marks = [("received", time.monotonic())]
         for name in self.request.get("pipes", []):
             read_end, write_end = os.pipe2(os.O_CLOEXEC)
             # Peers of another uid re-open their end through /proc/self/fd/N: let them.
@@ -427,30 +478,39 @@ class Run:
                 process.cgroup = sup.cgroups[process.slot]
                 if process.cgroup.pids():
                     raise Anomaly(f"slot {process.slot} still has processes before the run")
-                wipe_dir(scratch_of(process.slot))
+                # Its scratch directory is empty: every run wipes the slots it used when it ends.
             self._stage_files()
             for process in self.processes:
                 process.cgroup.prepare(process.memory_limit, process.pids_limit, process.cpus)
+            marks.append(("prepared", time.monotonic()))
             for process in self.processes:
                 self._spawn(process)
+            marks.append(("spawned", time.monotonic()))
         finally:
             for read_end, write_end in self.pipes.values():
                 os.close(read_end)
                 os.close(write_end)
         self._supervise()
+        marks.append(("exited", time.monotonic()))
         leftovers = 0
         results = []
         for process in self.processes:
             cgroup = process.cgroup
-            leftovers += len(cgroup.pids())
-            if not cgroup.kill_all():
-                raise Anomaly(f"slot {process.slot}: processes survived SIGKILL")
+            remaining = cgroup.pids()
+            if remaining:
+                leftovers += len(remaining)
+                if not cgroup.kill_all():
+                    raise Anomaly(f"slot {process.slot}: processes survived SIGKILL")
             results.append(self._result(process))
         reap_orphans()
         collected = self._collect()
         for process in self.processes:
             wipe_dir(scratch_of(process.slot))
-        return {"ok": True, "processes": results, "collected": collected, "leftover_processes": leftovers}
+        marks.append(("cleaned", time.monotonic()))
+        # Where the supervisor's time went, in ms since the request arrived (for profiling).
+        phases = {name: round((at - marks[0][1]) * 1000, 3) for name, at in marks[1:]}
+        return {"ok": True, "processes": results, "collected": collected, "leftover_processes": leftovers,
+                "phases": phases}
 
     def _stage_files(self) -> None:
         for slot, files in (self.request.get("files") or {}).items():
@@ -499,9 +559,8 @@ class Run:
         return collected
 
     def _spawn(self, process: Process) -> None:
-        """Start one process through the launcher (see launch.c): posix_spawn does not copy
-        the supervisor's address space, and everything the launcher does after joining the
-        slot's cgroups is a handful of syscalls, so the test is charged almost nothing extra."""
+        """Start one process through the slot's spawner (see spawner.c): it is born inside the
+        slot's cgroups as our child, so the test is charged for almost nothing but itself."""
         spec = process.spec
         self._current = process
         opened = [
@@ -511,45 +570,29 @@ class Run:
         ]
         for extra in spec.get("fds", []):
             opened.append(self._open_spec(extra, extra.get("end", "r"), allow_create=False))
-        error_read, error_write = os.pipe2(os.O_CLOEXEC)
-        sources = opened + [error_write]
-        if process.untrusted:
-            sources.append(self.supervisor.seccomp_program)
-        # Move every source above the targets first, so that no dup2 clobbers a later source.
-        high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 1 << 10) for fd in sources]
-        keep = len(opened)
-        argv = [LAUNCHER, "--uid", str(process.uid), "--cwd", scratch_of(process.slot), "--keep", str(keep),
-                "--error-fd", str(keep)]
-        if process.untrusted:
-            argv += ["--seccomp-fd", str(keep + 1)]
-        for path in process.cgroup.procs_files():
-            argv += ["--cgroup", path]
-        cpu_soft = int(math.ceil(process.cpu_limit)) + 1  # a backstop: the cgroup poll is the real limit
-        for limit in (f"cpu={cpu_soft}:{cpu_soft + 1}", f"fsize={process.fsize_limit}:{process.fsize_limit}",
-                      "core=0:0", "stack=inf:inf", f"nofile={process.nofile_limit}:{process.nofile_limit}"):
-            argv += ["--rlimit", limit]
+        error_read, error_write = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
+        process.error_pipe = error_read
+        fds = opened + [error_write]
+        flags = 0
         if process.ignore_sigpipe:
-            argv.append("--ignore-sigpipe")
-        argv += ["--", *process.argv]
+            flags |= 1
+        if process.untrusted:
+            fds.append(self.supervisor.seccomp_program)
+            flags |= 2
+        cpu_soft = int(math.ceil(process.cpu_limit)) + 1  # a backstop: the cgroup poll is the real limit
+        rlimits = [f"cpu={cpu_soft}:{cpu_soft + 1}", f"fsize={process.fsize_limit}:{process.fsize_limit}",
+                   "core=0:0", "stack=inf:inf", f"nofile={process.nofile_limit}:{process.nofile_limit}"]
         env = dict(CHILD_ENV, HOME=scratch_of(process.slot), TMPDIR=scratch_of(process.slot))
         env.update(spec.get("env") or {})
-        actions = [(os.POSIX_SPAWN_DUP2, fd, target) for target, fd in enumerate(high)]
+        fields = [str(process.uid), scratch_of(process.slot), str(len(opened)), str(flags), str(len(rlimits)),
+                  *rlimits, str(len(process.argv)), *process.argv, *(f"{k}={v}" for k, v in env.items())]
         process.start = time.monotonic()
         try:
-            process.pid = os.posix_spawn(LAUNCHER, argv, env, file_actions=actions, setsid=True)
+            process.pid = self.supervisor.spawn(process.cgroup, fields, fds)
             process.pidfd = os.pidfd_open(process.pid)
         finally:
-            for fd in high + opened + [error_write]:
+            for fd in opened + [error_write]:
                 os.close(fd)
-        message = b""
-        while True:
-            chunk = os.read(error_read, 1024)
-            if not chunk:
-                break
-            message += chunk
-        os.close(error_read)
-        if message:
-            process.exec_error = message.decode(errors="replace")
 
     def _supervise(self) -> None:
         running = {p.pidfd: p for p in self.processes if p.pidfd >= 0}
@@ -604,6 +647,15 @@ class Run:
         process.end = time.monotonic()
         process.status = status
         process.max_rss = usage.ru_maxrss * 1024
+        # The error pipe is close-on-exec: empty unless the spawner failed before exec.
+        try:
+            message = os.read(process.error_pipe, 1024)
+        except BlockingIOError:
+            message = b""
+        os.close(process.error_pipe)
+        process.error_pipe = -1
+        if message:
+            process.exec_error = message.decode(errors="replace")
         os.close(process.pidfd)
 
     @staticmethod
@@ -623,8 +675,12 @@ class Run:
         signum = os.WTERMSIG(status) if status is not None and os.WIFSIGNALED(status) else None
         cpu = cgroup.cpu_seconds()
         # Any process of the tree may have hit the file size limit, not only the main one.
-        filled = any(os.path.getsize(path) >= process.fsize_limit for path in process.output_files
-                     if os.path.exists(path))
+        filled = False
+        for path in process.output_files:
+            try:
+                filled = filled or os.stat(path).st_size >= process.fsize_limit
+            except FileNotFoundError:
+                pass
         return {
             "slot": process.slot,
             "exit_code": exit_code,
@@ -650,6 +706,21 @@ class Supervisor:
         self.cgroups = {slot: SlotCgroup(slot, controllers) for slot in SLOTS}
         self.seccomp_program = export_seccomp_program()
         setup_scratch()
+        for cgroup in self.cgroups.values():
+            cgroup.spawner = Spawner(cgroup)
+
+    def spawn(self, cgroup: SlotCgroup, fields: list[str], fds: list[int]) -> int:
+        """Start a process through the slot's spawner, replacing a spawner that died (the OOM
+        killer may pick it when a test fills the slot's memory with files)."""
+        try:
+            return cgroup.spawner.spawn(fields, fds)
+        except OSError as error:
+            if error.errno not in (errno.EPIPE, errno.ECONNRESET, errno.ECONNREFUSED, errno.ENOTCONN):
+                raise
+        cgroup.spawner.stop()
+        reap_orphans()
+        cgroup.spawner = Spawner(cgroup)
+        return cgroup.spawner.spawn(fields, fds)
 
     def handle(self, request: dict) -> dict:
         op = request.get("op")
@@ -657,6 +728,8 @@ class Supervisor:
             return {"ok": True, "protocol": PROTOCOL_VERSION, "controllers": sorted(self.controllers)}
         if op == "run":
             return Run(self, request).execute()
+        if op == "run_many":
+            return self.run_many(request)
         if op == "install":
             return self.install(request)
         if op == "clear":
@@ -664,6 +737,24 @@ class Supervisor:
                 wipe_dir({"box": BOX_DIR, "trusted": TRUSTED_DIR}[name])
             return {"ok": True}
         raise RequestError(f"unknown op {op!r}")
+
+    def run_many(self, request: dict) -> dict:
+        """Several runs back to back in one round trip (many short tests). With
+        `stop_on_failure`, stop after the first run whose process did not exit 0 within its
+        limits: the worker decides whether the remaining ones are still worth running."""
+        runs = request.get("runs")
+        if not isinstance(runs, list) or not runs:
+            raise RequestError("run_many: 'runs' must be a non-empty list")
+        results = []
+        for run in runs:
+            result = Run(self, run).execute()
+            results.append(result)
+            if request.get("stop_on_failure") and not all(
+                    p["exit_code"] == 0 and not (p["cpu_exceeded"] or p["wall_exceeded"] or p["oom_killed"]
+                                                 or p["output_exceeded"] or p["exec_error"])
+                    for p in result["processes"]):
+                break
+        return {"ok": True, "results": results}
 
     def install(self, request: dict) -> dict:
         """Copy an executable from /io into /box (for submissions) or /trusted (for task programs)."""
@@ -715,6 +806,8 @@ class Supervisor:
 
     def shutdown(self, *_args) -> None:
         for cgroup in self.cgroups.values():
+            if cgroup.spawner:
+                cgroup.spawner.stop()
             cgroup.kill_all()
             cgroup.remove()
         sys.exit(0)

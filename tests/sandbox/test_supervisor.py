@@ -69,8 +69,11 @@ def test_cpu_limit_counts_the_whole_tree_and_kills_it(box):
 
 def no_processes_left(box) -> bool:
     """Nothing but the probe itself runs as the slot's uid after a run."""
-    _, out, _ = run(box, sh("for p in /proc/[0-9]*; do [ -O $p ] && echo $p; done | grep -v \"^/proc/$$\\$\" | wc -l"))
-    return int(out.strip()) <= 2  # the probe shell and its pipeline
+    probe = ("import os\nme, uid = os.getpid(), os.getuid()\n"
+             "print(sum(1 for p in os.listdir('/proc') if p.isdigit() and int(p) != me"
+             " and os.stat('/proc/' + p).st_uid == uid))")
+    _, out, _ = run(box, py(probe))
+    return out.strip() == "0"
 
 
 def test_spinning_threads_cannot_beat_the_cpu_limit(box):

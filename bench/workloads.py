@@ -1,0 +1,133 @@
+"""The benchmark's fixed workloads.
+
+(a) fish: the real IOI 2022 task from ../shared/data, a correct and a quadratic solution.
+(b) reward: 64 completions for one subtask of aplusb, a realistic RL mix (a third correct,
+    a third wrong, some compile errors, some too slow).
+(c) many-small: a generated task of 240 tests that each take about a millisecond, where
+    per-test overhead is all there is to measure.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..grading.submission import GradeOptions
+from ..problems.loader import load_problem
+from ..problems.model import Problem
+from ..server.reward import prepare_code
+
+
+@dataclass
+class Job:
+    label: str
+    code: str  # what is graded
+    language: str = "cpp"
+    options: GradeOptions = field(default_factory=GradeOptions)
+    completion: str | None = None  # reward jobs: the model output `code` was extracted from
+
+
+@dataclass
+class Workload:
+    name: str
+    description: str
+    problem: Problem
+    folder: Path  # the task folder, as the service loads it
+    jobs: list[Job]
+    reward_subtask: str | None = None  # set: the service runs it through POST /v1/reward
+
+    @property
+    def tests_per_job(self) -> list[int]:
+        return [len(self.problem.unique_tests([s for s in self.problem.subtasks
+                                               if not j.options.subtasks or s.name in j.options.subtasks]))
+                for j in self.jobs]
+
+
+def _link(target: Path, link: Path) -> None:
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.exists():
+        os.symlink(target, link)
+
+
+def fish(repo: Path, shared: Path, work: Path, quick: bool) -> Workload:
+    """The shared Kattis package plus our include/cpp graders (the data is read in place)."""
+    folder = work / "problems" / "ioi2022-fish"
+    _link(shared / "ioi2022-fish" / "problem.yaml", folder / "problem.yaml")
+    _link(shared / "ioi2022-fish" / "data", folder / "data")
+    _link(repo / "tests" / "fixtures" / "tasks" / "fish" / "include", folder / "include")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the package's dangling group8 links
+        problem = load_problem(folder, time_limit=1.0)
+    solutions = repo / "tests" / "fixtures" / "solutions" / "fish"
+    # Early stop as the anchor does (huggingface/ioi stops a subtask at its first zero).
+    options = GradeOptions(early_stop=True)
+    if quick:
+        options = GradeOptions(subtasks=["sample", "group1", "group2", "group3", "group4"], early_stop=True)
+    jobs = [Job("correct", (solutions / "correct.cpp").read_text(), options=options)]
+    if not quick:
+        jobs.append(Job("quadratic", (solutions / "slow_quadratic.cpp").read_text(), options=options))
+    return Workload("fish", "ioi2022-fish: correct + quadratic solution", problem, folder, jobs)
+
+
+def reward(repo: Path, work: Path, count: int) -> Workload:
+    folder = work / "problems" / "aplusb"
+    _link(repo / "examples" / "problems" / "aplusb", folder)
+    problem = load_problem(folder)
+    solutions = repo / "tests" / "fixtures" / "solutions" / "aplusb"
+    mix = [("correct", "correct.cpp"), ("correct", "correct.cpp"), ("wrong", "wrong_return_a.cpp"),
+           ("wrong", "wrong_large_sum.cpp"), ("compile-error", "compile_error.cpp"), ("slow", "slow_large.cpp")]
+    subtask = "03-full"
+    jobs = []
+    for index in range(count):
+        label, name = mix[index % len(mix)]
+        # Each completion differs (a comment), as sampled completions do: no caching helps.
+        completion = f"Here is my solution.\n```cpp\n// completion {index}\n{(solutions / name).read_text()}```\n"
+        code = prepare_code(completion, problem)  # what the reward endpoint grades
+        jobs.append(Job(label, code, options=GradeOptions(subtasks=[subtask], early_stop=True),
+                        completion=completion))
+    return Workload("reward", f"{count} completions for aplusb/{subtask} (1/3 correct, 1/3 wrong, CE, TLE)",
+                    problem, folder, jobs, reward_subtask=subtask)
+
+
+SUM_SOLUTION = """#include <cstdio>
+int main() { long long n, x, s = 0; if (std::scanf("%lld", &n) != 1) return 1;
+  for (long long i = 0; i < n; i++) { std::scanf("%lld", &x); s += x; } std::printf("%lld\\n", s); }
+"""
+
+
+def many_small(work: Path, count: int = 240) -> Workload:
+    """A generated stdin/stdout task: `count` tests whose own run time is about a millisecond
+    (reading and summing some ten thousand numbers)."""
+    folder = work / "problems" / "manysmall"
+    (folder / "tests").mkdir(parents=True, exist_ok=True)
+    (folder / "subtasks").mkdir(exist_ok=True)
+    rng = random.Random(7)
+    names = []
+    for index in range(count):
+        name = f"t{index:03d}"
+        numbers = [rng.randint(-10**9, 10**9) for _ in range(rng.randint(8000, 12000))]
+        (folder / "tests" / f"{name}.in").write_text(f"{len(numbers)}\n{' '.join(map(str, numbers))}\n")
+        (folder / "tests" / f"{name}.out").write_text(f"{sum(numbers)}\n")
+        names.append(name)
+    (folder / "problem.json").write_text(
+        '{"code": "manysmall", "name": "Many small tests", "time_limit": 1.0, "memory_limit": 268435456,'
+        ' "score_precision": 2, "task_type": "Batch",'
+        ' "task_type_params": "{\\"task_type_parameters_Batch_compilation\\": \\"alone\\"}"}'
+    )
+    quoted = ", ".join(f'"{n}"' for n in names)
+    (folder / "subtasks" / "01-all.json").write_text(f'{{"score": 100, "testcases": [{quoted}]}}')
+    problem = load_problem(folder)
+    return Workload("many-small", f"{count} tests of ~1 ms each", problem, folder, [Job("sum", SUM_SOLUTION)])
+
+
+def compile_probes(repo: Path, aplusb: Problem, fish_problem: Problem) -> tuple[str, str]:
+    """Two sources as a model's completion reaches the grader (bits/stdc++.h first): a small
+    aplusb solution, and the fish DP, whose -O2 code generation costs more than its headers."""
+    fixtures = repo / "tests" / "fixtures" / "solutions"
+    small = prepare_code(f"```cpp\n{(fixtures / 'aplusb' / 'correct.cpp').read_text()}```", aplusb)
+    dp = prepare_code(f"```cpp\n{(fixtures / 'fish' / 'correct.cpp').read_text()}```", fish_problem)
+    return small, dp

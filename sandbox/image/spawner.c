@@ -1,0 +1,237 @@
+/*
+ * spawner: starts sandboxed programs for one slot of a box, cheaply.
+ *
+ * The supervisor starts one spawner per slot and moves it into that slot's cgroups once.
+ * For every process a run needs, the supervisor sends it one message on fd 3 (a
+ * SOCK_SEQPACKET socket): the request's fields, NUL-separated, and the process's file
+ * descriptors (SCM_RIGHTS). The spawner clones itself with CLONE_PARENT, so the new process
+ *   - is born inside the slot's cgroups (no per-test cgroup migration, which costs a global
+ *     RCU synchronisation on cgroup v1),
+ *   - is the supervisor's own child (it waits for it and reads its rusage as before),
+ * and the child lays out its fds, sets resource limits and default signal dispositions,
+ * drops to the slot's unprivileged uid, installs the seccomp program, and execs. The reply
+ * is the child's pid (or -errno). Exec failures are written to the request's error fd,
+ * which is close-on-exec: it reads EOF when the exec succeeded.
+ *
+ * Message fields, in order: uid, cwd, keep (fds that become 0..keep-1), flags (bit 0: ignore
+ * SIGPIPE, bit 1: a seccomp program fd follows the error fd), rlimit count, "name=soft:hard"
+ * rlimits, argv count, argv..., then envp entries to the end. File descriptors: the keep fds,
+ * the error fd, then the seccomp program fd.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define CONTROL_FD 3
+#define MAX_MESSAGE (256 * 1024)
+#define MAX_FDS 64
+#define MAX_ITEMS 4096
+#define FLAG_IGNORE_SIGPIPE 1
+#define FLAG_SECCOMP 2
+
+static int error_fd = -1;
+
+static void fail(const char *format, ...) {
+    char message[512];
+    va_list args;
+    va_start(args, format);
+    int length = vsnprintf(message, sizeof message, format, args);
+    va_end(args);
+    if (length > (int)sizeof message - 1) length = sizeof message - 1;
+    if (error_fd >= 0 && length > 0) {
+        ssize_t ignored = write(error_fd, message, (size_t)length);
+        (void)ignored;
+    }
+    _exit(127);
+}
+
+static void set_rlimit(const char *spec) {
+    static const struct { const char *name; int resource; } names[] = {
+        {"cpu", RLIMIT_CPU}, {"fsize", RLIMIT_FSIZE}, {"core", RLIMIT_CORE}, {"stack", RLIMIT_STACK},
+        {"nofile", RLIMIT_NOFILE}, {"as", RLIMIT_AS}, {"nproc", RLIMIT_NPROC}, {"memlock", RLIMIT_MEMLOCK},
+    };
+    const char *equals = strchr(spec, '='), *colon = equals ? strchr(equals, ':') : NULL;
+    if (!equals || !colon) fail("spawner: bad rlimit %s", spec);
+    struct rlimit limit;
+    limit.rlim_cur = strncmp(equals + 1, "inf", 3) == 0 ? RLIM_INFINITY : (rlim_t)strtoull(equals + 1, NULL, 10);
+    limit.rlim_max = strcmp(colon + 1, "inf") == 0 ? RLIM_INFINITY : (rlim_t)strtoull(colon + 1, NULL, 10);
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        if (strncmp(spec, names[i].name, (size_t)(equals - spec)) == 0 && names[i].name[equals - spec] == 0) {
+            if (setrlimit(names[i].resource, &limit) != 0) fail("spawner: setrlimit %s: %s", spec, strerror(errno));
+            return;
+        }
+    }
+    fail("spawner: unknown rlimit %s", spec);
+}
+
+/* Close every fd >= first except the (at most two) listed ones. */
+static void close_fds_from(int first, int keep_a, int keep_b) {
+    int keep[2] = {keep_a < keep_b ? keep_a : keep_b, keep_a < keep_b ? keep_b : keep_a};
+    unsigned int low = (unsigned int)first;
+    int ok = 1;
+#ifdef SYS_close_range
+    for (int k = 0; k < 2 && ok; k++) {
+        if (keep[k] < first) continue;
+        if ((unsigned int)keep[k] > low) ok = syscall(SYS_close_range, low, (unsigned int)keep[k] - 1, 0) == 0;
+        low = (unsigned int)keep[k] + 1;
+    }
+    if (ok && syscall(SYS_close_range, low, ~0U, 0) == 0) return;
+#endif
+    DIR *dir = opendir("/proc/self/fd");
+    if (!dir) fail("spawner: cannot list fds: %s", strerror(errno));
+    int own = dirfd(dir);
+    struct dirent *entry;
+    int fds[4096], count = 0;
+    while ((entry = readdir(dir)) != NULL && count < 4096) {
+        if (entry->d_name[0] == '.') continue;
+        int fd = atoi(entry->d_name);
+        if (fd >= first && fd != own && fd != keep_a && fd != keep_b) fds[count++] = fd;
+    }
+    closedir(dir);
+    for (int i = 0; i < count; i++) close(fds[i]);
+}
+
+static void load_seccomp(int fd) {
+    struct stat info;
+    if (fstat(fd, &info) != 0 || info.st_size <= 0 || info.st_size % sizeof(struct sock_filter) != 0)
+        fail("spawner: bad seccomp program");
+    struct sock_filter *filter = malloc((size_t)info.st_size);
+    if (!filter || pread(fd, filter, (size_t)info.st_size, 0) != info.st_size) fail("spawner: cannot read seccomp program");
+    struct sock_fprog program = {.len = (unsigned short)(info.st_size / sizeof(struct sock_filter)), .filter = filter};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail("spawner: no_new_privs: %s", strerror(errno));
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0) fail("spawner: seccomp: %s", strerror(errno));
+    free(filter);
+}
+
+struct request {
+    long uid, keep, flags;
+    const char *cwd;
+    const char *rlimits[16];
+    int rlimit_count;
+    char **argv;
+    char **envp;
+    int fds[MAX_FDS];
+    int fd_count;
+};
+
+/* In the child: never returns. */
+static void become(struct request *r) {
+    int keep = (int)r->keep;
+    int has_seccomp = (r->flags & FLAG_SECCOMP) != 0;
+    if (r->fd_count != keep + 1 + has_seccomp) {
+        error_fd = -1;
+        _exit(126);
+    }
+    /* Move every received fd above any target number, then place them. */
+    int high[MAX_FDS];
+    for (int i = 0; i < r->fd_count; i++) {
+        high[i] = fcntl(r->fds[i], F_DUPFD_CLOEXEC, 1024);
+        if (high[i] < 0) _exit(126);
+    }
+    error_fd = high[keep];
+    int seccomp_fd = has_seccomp ? high[keep + 1] : -1;
+    for (int target = 0; target < keep; target++)
+        if (dup2(high[target], target) < 0) fail("spawner: dup2: %s", strerror(errno));
+    close_fds_from(keep, error_fd, seccomp_fd);
+
+    for (int i = 0; i < r->rlimit_count; i++) set_rlimit(r->rlimits[i]);
+    /* Dispositions and the signal mask are already the defaults (reset once in main). */
+    if (r->flags & FLAG_IGNORE_SIGPIPE) signal(SIGPIPE, SIG_IGN);
+    if (setsid() < 0) fail("spawner: setsid: %s", strerror(errno));
+
+    if (chdir(r->cwd) != 0) fail("spawner: chdir %s: %s", r->cwd, strerror(errno));
+    if (setgroups(0, NULL) != 0) fail("spawner: setgroups: %s", strerror(errno));
+    if (setgid((gid_t)r->uid) != 0 || setuid((uid_t)r->uid) != 0)
+        fail("spawner: cannot drop to uid %ld: %s", r->uid, strerror(errno));
+    if (getuid() != (uid_t)r->uid || geteuid() != (uid_t)r->uid) fail("spawner: still privileged after setuid");
+    if (seccomp_fd >= 0) load_seccomp(seccomp_fd);
+    execve(r->argv[0], r->argv, r->envp);
+    fail("spawner: cannot execute %s: %s", r->argv[0], strerror(errno));
+}
+
+static int parse(char *data, size_t size, struct request *r) {
+    static char *items[MAX_ITEMS + 2];
+    size_t count = 0;
+    for (size_t at = 0; at < size && count < MAX_ITEMS;) {
+        items[count++] = data + at;
+        at += strnlen(data + at, size - at) + 1;
+    }
+    size_t i = 0;
+    if (count < 6) return -1;
+    r->uid = strtol(items[i++], NULL, 10);
+    r->cwd = items[i++];
+    r->keep = strtol(items[i++], NULL, 10);
+    r->flags = strtol(items[i++], NULL, 10);
+    long rlimits = strtol(items[i++], NULL, 10);
+    if (rlimits < 0 || rlimits > 16 || i + (size_t)rlimits >= count) return -1;
+    r->rlimit_count = (int)rlimits;
+    for (long k = 0; k < rlimits; k++) r->rlimits[k] = items[i++];
+    long argc = strtol(items[i++], NULL, 10);
+    if (argc < 1 || i + (size_t)argc > count) return -1;
+    r->argv = &items[i];
+    i += (size_t)argc;
+    /* argv ends where envp starts: terminate it in place by shifting envp one slot up. */
+    size_t env_count = count - i;
+    memmove(&items[i + 1], &items[i], env_count * sizeof *items);
+    items[i] = NULL;
+    r->envp = &items[i + 1];
+    items[i + 1 + env_count] = NULL;
+    if (r->uid <= 0 || r->keep < 0 || r->keep > MAX_FDS - 2) return -1;
+    return 0;
+}
+
+int main(void) {
+    static char data[MAX_MESSAGE];
+    /* Children inherit dispositions and the mask: reset them here once, not in every child
+       (the supervisor is Python, which ignores SIGPIPE and SIGXFSZ). */
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+    for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (;;) {
+        char control[CMSG_SPACE(sizeof(int) * MAX_FDS)];
+        struct iovec io = {.iov_base = data, .iov_len = sizeof data - 1};
+        struct msghdr message = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+        ssize_t size = recvmsg(CONTROL_FD, &message, MSG_CMSG_CLOEXEC);
+        if (size <= 0) return 0; /* the supervisor is gone */
+        data[size] = 0;
+        struct request request;
+        memset(&request, 0, sizeof request);
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&message); c; c = CMSG_NXTHDR(&message, c)) {
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+                int count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+                for (int k = 0; k < count && request.fd_count < MAX_FDS; k++)
+                    memcpy(&request.fds[request.fd_count++], CMSG_DATA(c) + k * sizeof(int), sizeof(int));
+            }
+        }
+        int32_t reply;
+        if ((message.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || parse(data, (size_t)size, &request) != 0) {
+            reply = -EINVAL;
+        } else {
+            pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
+            if (pid == 0) become(&request);
+            reply = pid < 0 ? -errno : pid;
+        }
+        for (int k = 0; k < request.fd_count; k++) close(request.fds[k]);
+        if (send(CONTROL_FD, &reply, sizeof reply, MSG_NOSIGNAL) != sizeof reply) return 1;
+    }
+}
