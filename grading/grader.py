@@ -53,6 +53,15 @@ class GradeHooks:
     on_state: Callable[[str], None] | None = None  # "compiling", "running"
 
 
+def bounded(message: str, limit: int = MESSAGE_LIMIT) -> str:
+    """At most `limit` characters of a compiler's output, keeping both ends: the first error,
+    and the last lines (where an include chain or a crash says what finally went wrong)."""
+    if len(message) <= limit:
+        return message
+    half = limit // 2
+    return f"{message[:half]}\n... ({len(message) - 2 * half} characters omitted) ...\n{message[-half:]}"
+
+
 def unsupported_reason(problem: Problem, language: str) -> str | None:
     """Why this language cannot be graded on this problem (None when it can)."""
     executor = executor_for(language)
@@ -192,6 +201,7 @@ class Grader:
                     limits=Limits(
                         cpu=options.compile_time_limit, wall=2 * options.compile_time_limit + 5,
                         memory=options.compile_memory_limit, pids=64, fsize=256 << 20,
+                        cpus=2,  # -pipe runs the compiler and the assembler side by side
                     ),
                 )
             ],
@@ -202,9 +212,7 @@ class Grader:
             response = box.run(request)
             elapsed = time.monotonic() - started
             result = response.processes[0]
-            message = log_path.read_text(errors="replace") if log_path.exists() else ""
-            if len(message) > MESSAGE_LIMIT:
-                message = message[:MESSAGE_LIMIT] + "\n... (truncated)"
+            message = bounded(log_path.read_text(errors="replace") if log_path.exists() else "")
             if result.oom_killed:
                 message = (message + "\nCompilation exceeded the memory limit").strip()
             elif result.cpu_exceeded or result.wall_exceeded:

@@ -47,3 +47,11 @@ def test_redis_crash_and_restart_with_queued_submissions_loses_nothing(service, 
         assert view.state.value == "done", (name, view.error)
         assert view.result.score == expected("aplusb")[name]["score"], name
     service.wait_healthy(120)
+
+
+def test_a_submission_nobody_can_judge_fails_with_a_reason_after_bounded_retries(client):
+    view = client.grade("brokenchecker", solution("aplusb", "correct.cpp"), timeout=300)
+    assert view.state.value == "failed"
+    assert "checker" in view.error and "attempts" in view.error
+    assert view.attempts == 4  # the first try and three retries, then it stops
+    assert view.result is None  # never reported as a score

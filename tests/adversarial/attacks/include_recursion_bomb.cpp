@@ -1,0 +1,4 @@
+// Includes itself without a guard: the preprocessor must give up, not the machine.
+#include __FILE__
+#include "common.h"
+bool breach() { return true; }
