@@ -1,0 +1,38 @@
+"""`bench --quick` and a small load run as CI smoke tests: they must run end to end and every
+mode must agree on the scores. No timing is asserted here; the figures go in the issue notes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from paths import REPO
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+
+def test_bench_quick_runs_and_every_mode_agrees(tmp_path):
+    report_path = tmp_path / "bench.json"
+    run = subprocess.run([str(REPO / ".venv/bin/ioi-grader"), "bench", "--quick", "--json", str(report_path)],
+                         capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads(report_path.read_text())
+    assert [w["name"] for w in report["workloads"]] == ["fish", "reward", "many-small"]
+    for workload in report["workloads"]:
+        assert workload["scores_agree"], workload["name"]
+        assert workload["ours_over_floor"] and workload["anchor_over_ours"]
+        modes = {row["mode"] for row in workload["rows"]}
+        assert {"floor", "ours (core)", "anchor", "ours (service, 1 worker)"} <= modes
+    assert report["workloads"][2]["per_test_overhead_ms"] is not None
+    assert set(report["compile_seconds"]) >= {"plain", "pch", "ours_in_sandbox"}
+
+
+def test_load_smoke_every_result_correct(tmp_path):
+    run = subprocess.run([str(REPO / ".venv/bin/ioi-grader"), "bench", "load", "--submissions", "100",
+                          "--clients", "10", "--json", str(tmp_path / "load.json")],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:] + run.stdout[-2000:]
+    report = json.loads((tmp_path / "load.json").read_text())
+    assert report["correct"] == report["results"] == 100
