@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from ..client import AsyncClient
-from .ours import Service
+from ..server.process import ServeProcess
 from .workloads import many_small
 
 RIGHT = "import sys\nd = sys.stdin.read().split()\nprint(sum(map(int, d[1:])))\n"
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         task = many_small(work, 3)
         boxes = max(1, (os.cpu_count() or 1) // args.workers)
-        with Service(work / "problems", args.workers, work / "serve", boxes) as service:
+        with ServeProcess([work / "problems"], work / "serve", args.workers, boxes) as service:
             report = asyncio.run(_run(service.url, args.submissions, args.clients, task.problem.id))
         report["workers"] = args.workers
         print(json.dumps(report, indent=1))

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
-
-import httpx
 
 from ..client import AsyncClient
 from ..grading.grader import Grader
 from ..grading.results import GradeResult, TestStatus
 from ..grading.submission import Submission
+from ..server.process import ServeProcess
 from .baselines import Measure
 from .workloads import Workload
 
@@ -73,60 +70,7 @@ def compile_seconds(grader: Grader, problem, code: str, runs: int = 3) -> float:
     return times[len(times) // 2]
 
 
-class Service:
-    """`ioi-grader serve` with N workers, on a free port, for the duration of a `with`."""
-
-    def __init__(self, problems: Path, workers: int, data_dir: Path, boxes: int):
-        import socket
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.command = [sys.executable, "-m", "ioi_grader.cli", "serve", "--port", str(self.port), "--workers",
-                        str(workers), "--boxes-per-worker", str(boxes), "--problems", str(problems),
-                        "--data-dir", str(data_dir)]
-        self.workers = workers
-        self.data_dir = data_dir
-
-    def __enter__(self) -> Service:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-        self.log = open(self.data_dir / "serve.log", "ab")  # noqa: SIM115
-        self.process = subprocess.Popen(self.command, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                health = httpx.get(f"{self.url}/healthz", timeout=5).json()
-                if health.get("status") == "ok" and health.get("workers", 0) >= self.workers:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"serve did not become healthy; see {self.data_dir / 'serve.log'}")
-
-    def __exit__(self, *exc) -> None:
-        self.process.send_signal(2)
-        try:
-            self.process.wait(60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-
-    def pids(self) -> list[int]:
-        """serve and its worker processes."""
-        children = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == self.process.pid:
-                        children.append(int(entry.name))
-                except (OSError, IndexError):
-                    pass
-        return [self.process.pid, *children]
-
-
-async def _through_service(service: Service, workload: Workload) -> list[GradeResult]:
+async def _through_service(service: ServeProcess, workload: Workload) -> list[GradeResult]:
     async with AsyncClient(service.url, timeout=600, max_connections=200) as client:
         if workload.reward_subtask is not None:
             items = [{"problem_id": workload.problem.id, "subtask": workload.reward_subtask,
@@ -143,7 +87,7 @@ async def _through_service(service: Service, workload: Workload) -> list[GradeRe
     return [view.result for view in views]
 
 
-def service(workload: Workload, running: Service) -> Measure:
+def service(workload: Workload, running: ServeProcess) -> Measure:
     """The same jobs through HTTP -> Redis/RQ -> workers; the workload's first job is sent once
     beforehand (untimed) so that the task's programs are already built."""
     warm = Workload(workload.name, "", workload.problem, workload.folder, workload.jobs[:1], workload.reward_subtask)

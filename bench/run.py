@@ -20,6 +20,7 @@ from rich.table import Table
 
 from ..grading.grader import Grader
 from ..sandbox import SandboxPool, SandboxSettings
+from ..server.process import ServeProcess
 from . import baselines, ours, workloads
 
 REPO = Path(__file__).resolve().parents[1]
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_service:
             for workers in ([1] if args.quick else [1, 2]):
                 per_worker = max(1, boxes // workers)
-                with ours.Service(work / "problems", workers, work / f"serve-{workers}", per_worker) as running:
+                with ServeProcess([work / "problems"], work / f"serve-{workers}", workers, per_worker) as running:
                     for workload in chosen:
                         results[workload.name].append(ours.service(workload, running))
         summaries = [summarize(w, results[w.name], overheads[w.name]) for w in chosen]

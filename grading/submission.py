@@ -10,6 +10,19 @@ MAX_SOURCE_BYTES = 512 * 1024
 MIB = 1 << 20
 
 
+def check_source(code: str) -> str:
+    """A source file the grader accepts: UTF-8 encodable, bounded, without NUL bytes."""
+    try:
+        size = len(code.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ValueError("source is not valid UTF-8 text (it contains lone surrogates)") from None
+    if size > MAX_SOURCE_BYTES:
+        raise ValueError(f"source is {size} bytes; the limit is {MAX_SOURCE_BYTES}")
+    if "\0" in code:
+        raise ValueError("source contains a NUL byte")
+    return code
+
+
 class Submission(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -26,12 +39,7 @@ class Submission(BaseModel):
     @field_validator("code")
     @classmethod
     def _bounded(cls, code: str) -> str:
-        size = len(code.encode("utf-8", errors="surrogatepass"))
-        if size > MAX_SOURCE_BYTES:
-            raise ValueError(f"source is {size} bytes; the limit is {MAX_SOURCE_BYTES}")
-        if "\0" in code:
-            raise ValueError("source contains a NUL byte")
-        return code
+        return check_source(code)
 
 
 class GradeOptions(BaseModel):

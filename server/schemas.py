@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..grading.results import GradeResult
-from ..grading.submission import MAX_SOURCE_BYTES, GradeOptions
+from ..grading.submission import MAX_SOURCE_BYTES, GradeOptions, check_source
 from ..workers.records import State
 from .reward import RewardMode
 
@@ -23,6 +23,16 @@ class SubmissionRequest(_Body):
     language: Language = "cpp"
     code: str = Field(max_length=MAX_SOURCE_BYTES)
     options: GradeOptions = Field(default_factory=GradeOptions)
+
+    @field_validator("code")
+    @classmethod
+    def _source(cls, code: str) -> str:
+        return check_source(code)
+
+
+def _text(value: str) -> str:
+    """Model output is kept even when it is not valid text: lone surrogates become U+FFFD."""
+    return value.encode("utf-8", errors="replace").decode("utf-8")
 
 
 class SubmissionCreated(BaseModel):
@@ -46,6 +56,11 @@ class Message(BaseModel):
     role: str = Field(max_length=64)
     content: str
 
+    @field_validator("role", "content")
+    @classmethod
+    def _valid_text(cls, value: str) -> str:
+        return _text(value)
+
 
 class RewardItem(_Body):
     """One rollout. The problem is `problem_id`, or an open-r1 row's `year` + `id`."""
@@ -56,6 +71,16 @@ class RewardItem(_Body):
     subtask: str | int | None = Field(default=None, description="Subtask name or 0-based index.")
     completion: str | list[Message]
     language: Language = "cpp"
+
+    @field_validator("completion", "problem_id", "id")
+    @classmethod
+    def _valid_text(cls, value):
+        return _text(value) if isinstance(value, str) else value
+
+    @field_validator("subtask")
+    @classmethod
+    def _valid_subtask(cls, value):
+        return _text(value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _names_a_problem(self) -> RewardItem:

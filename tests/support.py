@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import socket
 import time
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from ioi_grader.server.process import free_port  # noqa: F401 - shared with the tests
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.05):

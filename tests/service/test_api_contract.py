@@ -156,3 +156,17 @@ def test_upload_needs_an_admin_key_and_a_valid_package(keyed_api, tmp_path):
     assert refused.status_code == 422 and "problem.json" in error_of(refused) and "time_limit" in error_of(refused)
     garbage = keyed_api.post("/v1/problems", content=b"not an archive", headers=admin)
     assert garbage.status_code == 422
+
+
+@pytest.mark.parametrize("code", ['"int main(){}\\u0000"', '"int x; // \\ud83f"'])
+def test_unencodable_or_nul_source_is_a_422_naming_code(api, code):
+    body = '{"problem_id": "aplusb", "code": ' + code + "}"
+    response = api.post("/v1/submissions", content=body.encode(), headers={"content-type": "application/json"})
+    assert response.status_code == 422 and "code" in error_of(response)
+
+
+def test_reward_completion_with_lone_surrogates_is_kept_and_not_a_500(api):
+    body = '{"items": [{"problem_id": "aplusb", "completion": "no code \\udced here"}], "timeout": 5}'
+    response = api.post("/v1/reward", content=body.encode(), headers={"content-type": "application/json"})
+    assert response.status_code == 200
+    assert response.json()["details"][0]["status"] == "no_code"
