@@ -17,6 +17,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,28 +98,13 @@ class Grader:
     ) -> GradeResult:
         options = options or GradeOptions()
         hooks = hooks or GradeHooks()
-        reason = unsupported_reason(problem, submission.language)
-        if reason:
-            raise ValueError(reason)
         subtasks = select_subtasks(problem, options.subtasks)
-        executor = executor_for(submission.language)
         limits = TestLimits(
             time=options.time_limit or problem.time_limit,
             memory=options.memory_limit or problem.memory_limit,
             output=options.output_limit,
         )
-        work_dir = self.work_root / uuid.uuid4().hex
-        work_dir.mkdir()
-        try:
-            try:
-                programs = self.programs.programs(problem, executor.std or "gnu++17", executor.needs_link_objects)
-            except (TaskProgramError, SandboxError) as error:
-                raise GradingError(str(error)) from error
-            if hooks.on_state:
-                hooks.on_state("compiling")
-            compiled, program = self._compile(problem, submission, executor, programs, options, work_dir)
-            if hooks.on_compile:
-                hooks.on_compile(compiled.time)
+        with self._compilation(problem, submission, options, hooks) as (programs, compiled, program, work_dir):
             if program is None:
                 results = {
                     name: TestResult(name=name, status=TestStatus.CE, score=0.0, message="Compilation failed")
@@ -128,8 +114,6 @@ class Grader:
                 if hooks.on_state:
                     hooks.on_state("running")
                 results = self._run_tests(problem, subtasks, program, programs, limits, options, work_dir, hooks)
-        finally:
-            shutil.rmtree(work_dir, ignore_errors=True)
         scored = scoring.score_subtasks(subtasks, results, problem.score_precision)
         return GradeResult(
             problem_id=problem.id,
@@ -142,7 +126,12 @@ class Grader:
 
     def compile(self, problem: Problem, submission: Submission, options: GradeOptions | None = None) -> CompileResult:
         """Compile only (a syntax/link check): the result, without running any test."""
-        options = options or GradeOptions()
+        with self._compilation(problem, submission, options or GradeOptions(), GradeHooks()) as (_, compiled, _, _):
+            return compiled
+
+    @contextmanager
+    def _compilation(self, problem: Problem, submission: Submission, options: GradeOptions, hooks: GradeHooks):
+        """The task's programs and the compiled submission, in a work folder removed afterwards."""
         reason = unsupported_reason(problem, submission.language)
         if reason:
             raise ValueError(reason)
@@ -150,11 +139,16 @@ class Grader:
         work_dir = self.work_root / uuid.uuid4().hex
         work_dir.mkdir()
         try:
-            programs = self.programs.programs(problem, executor.std or "gnu++17", executor.needs_link_objects)
-            result, _ = self._compile(problem, submission, executor, programs, options, work_dir)
-            return result
-        except (TaskProgramError, SandboxError) as error:
-            raise GradingError(str(error)) from error
+            try:
+                programs = self.programs.programs(problem, executor.std or "gnu++17", executor.needs_link_objects)
+            except (TaskProgramError, SandboxError) as error:
+                raise GradingError(str(error)) from error
+            if hooks.on_state:
+                hooks.on_state("compiling")
+            compiled, program = self._compile(problem, submission, executor, programs, options, work_dir)
+            if hooks.on_compile:
+                hooks.on_compile(compiled.time)
+            yield programs, compiled, program, work_dir
         finally:
             shutil.rmtree(work_dir, ignore_errors=True)
 

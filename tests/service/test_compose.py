@@ -49,13 +49,13 @@ def test_compose_up_grades_and_scales():
     url = f"http://127.0.0.1:{port}"
     try:
         up = compose("up", "-d", "--build", env=env)
-        assert up.returncode == 0, up.stderr[-3000:]
+        assert up.returncode == 0, (up.stdout[-3000:], up.stderr[-3000:])
         wait_for_workers(url, 1)
         with Client(url, timeout=120) as client:
             view = client.grade("aplusb", solution("aplusb", "correct.cpp"), timeout=300)
             assert view.state.value == "done" and view.result.score == 100
             scaled = compose("up", "-d", "--scale", "worker=2", env=env)
-            assert scaled.returncode == 0, scaled.stderr[-3000:]
+            assert scaled.returncode == 0, (scaled.stdout[-3000:], scaled.stderr[-3000:])
             assert wait_for_workers(url, 2)["workers"] == 2
             wrong = client.grade("aplusb", solution("aplusb", "wrong_return_a.cpp"), timeout=300)
             assert wrong.result.score == 30
