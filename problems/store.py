@@ -13,7 +13,10 @@ import tarfile
 import tempfile
 import threading
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from .loader import detect_format, load_problem
 from .model import Problem, ProblemFormatError
@@ -133,25 +136,25 @@ def _safe_member(name: str, filename: str) -> PurePosixPath:
     return path
 
 
+@dataclass(frozen=True)
+class _Member:
+    """One archive entry, whatever the archive format."""
+
+    name: str
+    size: int
+    is_dir: bool
+    open: Callable[[], IO[bytes]]
+
+
 def _unpack(data: bytes, filename: str, dest: Path) -> None:
-    total = 0
     buffer = io.BytesIO(data)
     if zipfile.is_zipfile(buffer):
         with zipfile.ZipFile(buffer) as archive:
-            members = archive.infolist()
-            if len(members) > MAX_ARCHIVE_MEMBERS:
-                raise ProblemFormatError(filename, "archive has too many files")
-            for member in members:
-                path = _safe_member(member.filename, filename)
-                total += member.file_size
-                if total > MAX_UNPACKED_BYTES:
-                    raise ProblemFormatError(filename, "archive unpacks to more than 4 GiB")
-                if member.is_dir():
-                    (dest / path).mkdir(parents=True, exist_ok=True)
-                    continue
-                (dest / path).parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(member) as src, open(dest / path, "wb") as out:
-                    shutil.copyfileobj(src, out)
+            members = [
+                _Member(m.filename, m.file_size, m.is_dir(), lambda m=m: archive.open(m))
+                for m in archive.infolist()
+            ]
+            _extract(members, filename, dest)
         return
     buffer.seek(0)
     try:
@@ -159,22 +162,30 @@ def _unpack(data: bytes, filename: str, dest: Path) -> None:
     except tarfile.TarError:
         raise ProblemFormatError(filename, "not a .zip, .tar or .tar.gz archive") from None
     with archive:
-        members = archive.getmembers()
-        if len(members) > MAX_ARCHIVE_MEMBERS:
-            raise ProblemFormatError(filename, "archive has too many files")
-        for member in members:
-            path = _safe_member(member.name, filename)
-            if not (member.isfile() or member.isdir()):
-                raise ProblemFormatError(filename, f"archive member {member.name!r} is not a plain file or folder")
-            total += member.size
-            if total > MAX_UNPACKED_BYTES:
-                raise ProblemFormatError(filename, "archive unpacks to more than 4 GiB")
-            if member.isdir():
-                (dest / path).mkdir(parents=True, exist_ok=True)
-                continue
-            (dest / path).parent.mkdir(parents=True, exist_ok=True)
-            with archive.extractfile(member) as src, open(dest / path, "wb") as out:
-                shutil.copyfileobj(src, out)
+        members = []
+        for m in archive.getmembers():
+            if not (m.isfile() or m.isdir()):  # links and devices could point outside the package
+                raise ProblemFormatError(filename, f"archive member {m.name!r} is not a plain file or folder")
+            members.append(_Member(m.name, m.size, m.isdir(), lambda m=m: archive.extractfile(m)))
+        _extract(members, filename, dest)
+
+
+def _extract(members: list[_Member], filename: str, dest: Path) -> None:
+    """Write `members` under `dest`, refusing paths that escape it and archives that are too big."""
+    if len(members) > MAX_ARCHIVE_MEMBERS:
+        raise ProblemFormatError(filename, "archive has too many files")
+    total = 0
+    for member in members:
+        path = _safe_member(member.name, filename)
+        total += member.size
+        if total > MAX_UNPACKED_BYTES:
+            raise ProblemFormatError(filename, "archive unpacks to more than 4 GiB")
+        if member.is_dir:
+            (dest / path).mkdir(parents=True, exist_ok=True)
+            continue
+        (dest / path).parent.mkdir(parents=True, exist_ok=True)
+        with member.open() as src, open(dest / path, "wb") as out:
+            shutil.copyfileobj(src, out)
 
 
 def _package_root(staging: Path, filename: str) -> Path:

@@ -190,11 +190,20 @@ class SlotCgroup:
     def procs_files(self) -> list[str]:
         return [self._file(c, "cgroup.procs") for c in self.paths]
 
-    def pids(self) -> list[int]:
-        """Live processes in the slot (zombies waiting to be reaped are not running anything)."""
+    def members(self) -> list[int]:
+        """Every process the slot's cgroup lists, except its spawner.
+
+        A listing is a snapshot that races with fork: it can show a parent and miss the child
+        it is creating, and by the time we look at the parent it may have exited. So a listed
+        process that turns out to be a zombie does not prove the slot empty; only a listing
+        with nobody in it, or one taken with the slot frozen, does (see `kill_all`)."""
         text = read_text(self._file("pids", "cgroup.procs"))
         spawner = self.spawner.pid if self.spawner else -1
-        return [int(p) for p in text.split() if int(p) != spawner and not is_zombie(int(p))]
+        return [int(p) for p in text.split() if int(p) != spawner]
+
+    def pids(self) -> list[int]:
+        """Live processes in the slot (zombies waiting to be reaped are not running anything)."""
+        return [p for p in self.members() if not is_zombie(p)]
 
     def oom_kills(self) -> int:
         for line in read_text(self._file("memory", "memory.oom_control")).splitlines():
@@ -253,26 +262,28 @@ class SlotCgroup:
         children whose exit status the run still has to collect itself.
         """
         deadline = time.monotonic() + 5.0
-        frozen_tried = False
+        freezer = "freezer" in self.paths
         while True:
-            pids = self.pids()
-            if not pids:
+            if not self.members():
                 return True
             if time.monotonic() > deadline:
                 return False
-            # A fork bomb can outrun a plain kill loop: freeze first so the list is complete.
-            freeze = "freezer" in self.paths and (frozen_tried or len(pids) > 1)
-            if freeze:
-                self._set_frozen(True)
-                frozen_tried = True
-                pids = self.pids()
+            # Frozen, nothing in the slot can fork, so the listing is complete: without this a
+            # fork bomb outruns the kill loop, and a daemon's parent exiting right after its
+            # fork hides the child from the listing (the daemon attack caught that).
+            frozen = freezer and self._set_frozen(True)
+            pids = self.pids()
             for pid in pids:
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-            if freeze:
+            if freezer:
                 self._set_frozen(False)
+            if not pids and (frozen or not freezer):
+                # Frozen: a complete listing with nothing alive in it. Without the (optional)
+                # freezer controller this is the best a snapshot can tell.
+                return True
             for pid in pids:
                 if pid not in keep_unreaped:
                     try:
@@ -281,14 +292,18 @@ class SlotCgroup:
                         pass  # not ours yet: its parent is alive (and now dying)
             time.sleep(0.001)
 
-    def _set_frozen(self, frozen: bool) -> None:
+    def _set_frozen(self, frozen: bool) -> bool:
+        """Freeze or thaw the slot; True once it is frozen (or thawed), False if it did not
+        settle within 100 ms (a task stuck in the kernel): the caller must not trust a listing."""
         state_file = self._file("freezer", "freezer.state")
         write_text(state_file, "FROZEN" if frozen else "THAWED")
-        if frozen:
-            for _ in range(200):
-                if read_text(state_file).strip() == "FROZEN":
-                    return
-                time.sleep(0.0005)
+        if not frozen:
+            return True
+        for _ in range(200):
+            if read_text(state_file).strip() == "FROZEN":
+                return True
+            time.sleep(0.0005)
+        return False
 
     def remove(self) -> None:
         for path in self.paths.values():
@@ -496,9 +511,8 @@ class Run:
         results = []
         for process in self.processes:
             cgroup = process.cgroup
-            remaining = cgroup.pids()
-            if remaining:
-                leftovers += len(remaining)
+            if cgroup.members():  # even one that just exited: it may have forked on its way out
+                leftovers += len(cgroup.pids())
                 if not cgroup.kill_all():
                     raise Anomaly(f"slot {process.slot}: processes survived SIGKILL")
             results.append(self._result(process))

@@ -78,3 +78,61 @@ def test_directory_store_names_the_malformed_folder(tmp_path: Path, shared_data:
         load_problem_directory(root)
     with pytest.raises(ProblemFormatError, match="does not exist"):
         load_problem_directory(tmp_path / "nowhere")
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _tar(entries: dict[str, bytes], link: tuple[str, str] | None = None) -> bytes:
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in entries.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        if link:
+            info = tarfile.TarInfo(link[0])
+            info.type, info.linkname = tarfile.SYMTYPE, link[1]
+            archive.addfile(info)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("pack", [_zip, _tar], ids=["zip", "tar"])
+@pytest.mark.parametrize("name", ["../evil.txt", "/etc/evil.txt", "pkg/../../evil.txt"])
+def test_upload_refuses_members_that_escape_the_package(tmp_path: Path, pack, name: str) -> None:
+    from ioi_grader.problems.store import ProblemStore
+
+    store = ProblemStore([], upload_dir=tmp_path / "uploads")
+    with pytest.raises(ProblemFormatError, match="escapes the package") as error:
+        store.add_archive(pack({"pkg/problem.json": b"{}", name: b"x"}), "evil.zip")
+    assert error.value.path == Path("evil.zip")
+    assert not list(tmp_path.rglob("evil.txt"))
+
+
+def test_upload_refuses_links_in_tar_archives(tmp_path: Path) -> None:
+    from ioi_grader.problems.store import ProblemStore
+
+    store = ProblemStore([], upload_dir=tmp_path / "uploads")
+    with pytest.raises(ProblemFormatError, match="not a plain file or folder"):
+        store.add_archive(_tar({"pkg/problem.json": b"{}"}, link=("pkg/tests/1.in", "/etc/shadow")), "links.tgz")
+
+
+def test_upload_refuses_archives_with_too_many_members(tmp_path: Path, monkeypatch) -> None:
+    from ioi_grader.problems import store as store_module
+
+    monkeypatch.setattr(store_module, "MAX_ARCHIVE_MEMBERS", 3)
+    store = store_module.ProblemStore([], upload_dir=tmp_path / "uploads")
+    for pack in (_zip, _tar):
+        with pytest.raises(ProblemFormatError, match="too many files"):
+            store.add_archive(pack({f"pkg/{i}.txt": b"x" for i in range(4)}), "many")

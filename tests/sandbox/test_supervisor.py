@@ -125,6 +125,46 @@ def test_background_processes_do_not_outlive_the_run(box):
     assert "sleep" not in out.split()
 
 
+# The test process forks and exits at once; its child waits a varying few hundred microseconds,
+# then forks a daemon and exits. Some of those forks land while the supervisor lists the slot
+# at the end of the run: the listing then shows the child, not the daemon being born, and the
+# child is a zombie by the time anyone looks at it. Found by the daemon attack under load.
+DOUBLE_FORK = r"""
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    long spin_ns = atol(argv[1]);
+    if (fork() != 0) return 0;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    do clock_gettime(CLOCK_MONOTONIC, &now);
+    while ((now.tv_sec - start.tv_sec) * 1000000000L + now.tv_nsec - start.tv_nsec < spin_ns);
+    setsid();
+    if (fork() == 0) for (;;) pause();
+    _exit(0);
+}
+"""
+
+
+def test_a_daemon_forked_as_the_run_ends_does_not_outlive_it(box, tmp_path):
+    import subprocess
+
+    (tmp_path / "daemonize.c").write_text(DOUBLE_FORK)
+    subprocess.run(["gcc", "-O2", "-static", "-o", str(tmp_path / "daemonize"), str(tmp_path / "daemonize.c")], check=True)
+    staged = box.host_dir / "xfer" / "daemonize"
+    staged.write_bytes((tmp_path / "daemonize").read_bytes())
+    box.install(staged, "daemonize", f"daemonize-{uuid.uuid4().hex}")
+    # Each run starts with the slot checked empty, so a survivor fails the next run (the box
+    # reports an anomaly) or shows in the final listing.
+    for spin_ns in range(0, 600_000, 500):  # the supervisor lists the slot well within 0.6 ms
+        response, _, _ = run(box, ["/box/daemonize", str(spin_ns)])
+        assert response.processes[0].ok
+    _, out, _ = run(box, sh("cat /proc/[0-9]*/comm"))
+    assert "daemonize" not in out.split()
+    box.clear_submissions()
+
+
 def test_untrusted_code_reaches_nothing_outside_scratch(box):
     script = "; ".join([
         "ls /io >/dev/null 2>&1 && echo io-readable",
