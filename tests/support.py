@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
+import uuid
+from pathlib import Path
 
 from ioi_grader.server.process import free_port  # noqa: F401 - shared with the tests
 
@@ -16,3 +19,14 @@ def wait_until(predicate, timeout: float, interval: float = 0.05):
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+def install_static_program(box, source: str, work: Path, name: str) -> str:
+    """Compile C++ `source` on the host into a static binary and install it in `box` as /box/`name`
+    (for raw sandbox tests that need a program with no runtime dependencies). Returns its path."""
+    work.mkdir(parents=True, exist_ok=True)
+    (work / f"{name}.cpp").write_text(source)
+    subprocess.run(["g++", "-O2", "-static", "-s", "-o", str(work / name), str(work / f"{name}.cpp")], check=True)
+    staged = box.host_dir / "xfer" / name
+    staged.write_bytes((work / name).read_bytes())
+    return box.install(staged, name, f"{name}-{uuid.uuid4().hex}")

@@ -255,19 +255,21 @@ class SlotCgroup:
     def oom_killed(self) -> bool:
         return self.oom_kills() > self.oom_kills_before
 
-    def kill_all(self, keep_unreaped: frozenset[int] = frozenset()) -> bool:
-        """SIGKILL every process in the slot; True once the slot is empty.
+    def kill_all(self, keep_unreaped: frozenset[int] = frozenset()) -> int | None:
+        """SIGKILL every process in the slot. Returns how many live processes it killed once
+        the slot is empty (0 at once when nobody is listed), None if it would not empty.
 
         Killed orphans (re-parented to us) are reaped here, except `keep_unreaped`: direct
         children whose exit status the run still has to collect itself.
         """
         deadline = time.monotonic() + 5.0
         freezer = "freezer" in self.paths
+        killed: set[int] = set()
         while True:
             if not self.members():
-                return True
+                return len(killed)
             if time.monotonic() > deadline:
-                return False
+                return None
             # Frozen, nothing in the slot can fork, so the listing is complete: without this a
             # fork bomb outruns the kill loop, and a daemon's parent exiting right after its
             # fork hides the child from the listing (the daemon attack caught that).
@@ -280,10 +282,11 @@ class SlotCgroup:
                     pass
             if freezer:
                 self._set_frozen(False)
+            killed.update(pids)
             if not pids and (frozen or not freezer):
                 # Frozen: a complete listing with nothing alive in it. Without the (optional)
                 # freezer controller this is the best a snapshot can tell.
-                return True
+                return len(killed)
             for pid in pids:
                 if pid not in keep_unreaped:
                     try:
@@ -511,10 +514,10 @@ class Run:
         results = []
         for process in self.processes:
             cgroup = process.cgroup
-            if cgroup.members():  # even one that just exited: it may have forked on its way out
-                leftovers += len(cgroup.pids())
-                if not cgroup.kill_all():
-                    raise Anomaly(f"slot {process.slot}: processes survived SIGKILL")
+            killed = cgroup.kill_all()
+            if killed is None:
+                raise Anomaly(f"slot {process.slot}: processes survived SIGKILL")
+            leftovers += killed
             results.append(self._result(process))
         reap_orphans()
         collected = self._collect()

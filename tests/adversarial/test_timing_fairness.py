@@ -20,10 +20,10 @@ import uuid
 
 import docker
 import pytest
-
 from ioi_grader.grading.results import TestStatus
 from ioi_grader.grading.tasktypes import TestLimits, classify
 from ioi_grader.sandbox.protocol import Limits, ProcessSpec, RunRequest, Stream, user_slot
+from support import install_static_program
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -37,14 +37,6 @@ int main() { unsigned long n; if (std::scanf("%lu", &n) != 1) return 1;
   unsigned long x = n; for (unsigned long i = 0; i < n; i++) x = x * 6364136223846793005UL + 1442695040888963407UL;
   std::printf("%lu\n", x); }
 """
-
-
-@pytest.fixture(scope="module")
-def burner(tmp_path_factory):
-    work = tmp_path_factory.mktemp("burn")
-    (work / "burn.cpp").write_text(BURN)
-    subprocess.run(["g++", "-O2", "-static", "-s", "-o", str(work / "burn"), str(work / "burn.cpp")], check=True)
-    return work / "burn"
 
 
 BOX_CORE, HOG_CORE = 0, 1
@@ -83,12 +75,10 @@ def run_burn(box, iterations: int) -> tuple[float, TestStatus | None]:
     return result.cpu, failure[0] if failure else None
 
 
-def test_cpu_time_verdicts_are_stable_under_load(sandbox_pool, burner, other_core_busy):
+def test_cpu_time_verdicts_are_stable_under_load(sandbox_pool, tmp_path, other_core_busy):
     with sandbox_pool.run_box() as box:
         pin_box(box, str(BOX_CORE))
-        staged = box.host_dir / "xfer" / "burn"
-        staged.write_bytes(burner.read_bytes())
-        box.install(staged, "burn", f"burn-{uuid.uuid4().hex}")
+        install_static_program(box, BURN, tmp_path, "burn")
         # Calibrate in the box itself, under the same load.
         probe = 300_000_000  # about 0.4 s here: long enough that start-up noise does not matter
         per_second = probe / statistics.median(run_burn(box, probe)[0] for _ in range(5))

@@ -7,8 +7,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
 from ioi_grader.sandbox.protocol import TRUSTED, Limits, ProcessSpec, RunRequest, Stream, user_slot
+from support import install_static_program
 
 pytestmark = pytest.mark.docker
 
@@ -148,17 +148,11 @@ int main(int argc, char **argv) {
 
 
 def test_a_daemon_forked_as_the_run_ends_does_not_outlive_it(box, tmp_path):
-    import subprocess
-
-    (tmp_path / "daemonize.c").write_text(DOUBLE_FORK)
-    subprocess.run(["gcc", "-O2", "-static", "-o", str(tmp_path / "daemonize"), str(tmp_path / "daemonize.c")], check=True)
-    staged = box.host_dir / "xfer" / "daemonize"
-    staged.write_bytes((tmp_path / "daemonize").read_bytes())
-    box.install(staged, "daemonize", f"daemonize-{uuid.uuid4().hex}")
+    daemonize = install_static_program(box, DOUBLE_FORK, tmp_path, "daemonize")
     # Each run starts with the slot checked empty, so a survivor fails the next run (the box
     # reports an anomaly) or shows in the final listing.
     for spin_ns in range(0, 600_000, 500):  # the supervisor lists the slot well within 0.6 ms
-        response, _, _ = run(box, ["/box/daemonize", str(spin_ns)])
+        response, _, _ = run(box, [daemonize, str(spin_ns)])
         assert response.processes[0].ok
     _, out, _ = run(box, sh("cat /proc/[0-9]*/comm"))
     assert "daemonize" not in out.split()
