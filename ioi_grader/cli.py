@@ -65,7 +65,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 def cmd_sandbox_build(args: argparse.Namespace) -> int:
     from .sandbox import SandboxSettings, docker_client
-    from .sandbox.image import ensure_image
+    from .sandbox.build import ensure_image
 
     settings = SandboxSettings()
     image_id = ensure_image(docker_client(), args.tag or settings.image, force=args.force)

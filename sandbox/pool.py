@@ -54,7 +54,7 @@ class SandboxPool:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> SandboxPool:
-        from .image import ensure_image  # noqa: PLC0415 - avoids an import cycle with box
+        from .build import ensure_image  # noqa: PLC0415 - avoids an import cycle with box
 
         ensure_image(self.client, self.settings.image)
         self.settings.boxes_dir.mkdir(parents=True, exist_ok=True)

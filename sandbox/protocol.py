@@ -2,7 +2,8 @@
 
 The supervisor runs inside the image with only the standard library, so it parses plain
 JSON; these models are the worker's side of the same contract and the single place where
-its shape is written down.
+its shape is written down. Constants and defaults come from `image/wire.py`, which the
+supervisor imports too, so the two sides cannot disagree.
 """
 
 from __future__ import annotations
@@ -11,17 +12,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# Slots: "trusted" runs task programs (checkers, managers, grader compilation) as one uid;
-# "u0".."u7" run untrusted code (submissions and their compilation), one uid each.
-Slot = str
-TRUSTED = "trusted"
-MAX_USER_SLOTS = 8
+from .image import wire
+from .image.wire import MAX_USER_SLOTS, TRUSTED, user_slot, wall_guard
 
+__all__ = [
+    "MAX_USER_SLOTS", "TRUSTED", "Collect", "Collected", "Limits", "ProcessResult", "ProcessSpec", "RunManyRequest",
+    "RunManyResponse", "RunRequest", "RunResponse", "Slot", "StagedFile", "Stream", "user_slot", "wall_guard",
+]
 
-def user_slot(index: int) -> Slot:
-    if not 0 <= index < MAX_USER_SLOTS:
-        raise ValueError(f"user slot index must be in 0..{MAX_USER_SLOTS - 1}")
-    return f"u{index}"
+Slot = str  # wire.TRUSTED or one of wire.USER_SLOTS
 
 
 class _Message(BaseModel):
@@ -32,10 +31,10 @@ class Limits(_Message):
     cpu: float = Field(gt=0, description="CPU seconds for the process tree (summed over a cpu_pool).")
     wall: float = Field(gt=0, description="Wall-clock guard in seconds.")
     memory: int = Field(gt=0, description="Peak memory in bytes (memory cgroup).")
-    pids: int = Field(default=32, ge=1, description="Processes and threads at once.")
-    fsize: int = Field(default=64 << 20, ge=0, description="Largest file the process may write (bytes).")
-    nofile: int = Field(default=256, ge=16)
-    cpus: float = Field(default=1.0, gt=0, description="CPU bandwidth cap (cfs quota).")
+    pids: int = Field(default=wire.DEFAULT_PIDS, ge=1, description="Processes and threads at once.")
+    fsize: int = Field(default=wire.DEFAULT_FSIZE, ge=0, description="Largest file the process may write (bytes).")
+    nofile: int = Field(default=wire.DEFAULT_NOFILE, ge=16)
+    cpus: float = Field(default=wire.DEFAULT_CPUS, gt=0, description="CPU bandwidth cap (cfs quota).")
 
 
 class Stream(_Message):
@@ -75,7 +74,7 @@ class Collect(_Message):
     slot: Slot
     name: str
     dest: str
-    max_bytes: int = 256 << 20
+    max_bytes: int = wire.COLLECT_MAX_BYTES
 
 
 class RunRequest(_Message):
@@ -102,11 +101,7 @@ class ProcessResult(BaseModel):
     @property
     def ok(self) -> bool:
         """Exited normally with status 0 and within every limit."""
-        return (
-            self.exit_code == 0
-            and not (self.oom_killed or self.cpu_exceeded or self.wall_exceeded or self.output_exceeded)
-            and self.exec_error is None
-        )
+        return wire.ran_cleanly(vars(self))
 
 
 class Collected(BaseModel):

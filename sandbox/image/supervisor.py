@@ -36,27 +36,29 @@ import sys
 import time
 import traceback
 
+# `python3 -I` leaves the script's own folder off sys.path: its sibling modules live there.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import wire  # noqa: E402 - the contract shared with the worker
+from cgroups import SlotCgroup, open_box_cgroups  # noqa: E402
+
 try:
     import seccomp  # python3-seccomp (libseccomp bindings)
 except ImportError:  # pragma: no cover - the image always has it
     seccomp = None
 
-PROTOCOL_VERSION = 1
-IO_DIR = "/io"
-SOCKET_PATH = "/io/ctl.sock"
-CGROUP_DIR = "/sandbox/cgroup"
+PROTOCOL_VERSION = wire.PROTOCOL_VERSION
+IO_DIR = wire.IO_MOUNT
+SOCKET_PATH = os.path.join(wire.IO_MOUNT, wire.SOCKET_NAME)
 SCRATCH_DIR = "/scratch"
 BOX_DIR = "/box"  # submission executables: root-owned, read+exec for everyone
 TRUSTED_DIR = "/trusted"  # checker/manager executables: owned by the trusted uid, 0700
 
 SPAWNER = "/opt/ioi-grader/spawner"
-CFS_PERIOD = 100_000
 TRUSTED_UID = 60000
 USER_UID_BASE = 60010
-MAX_USER_SLOTS = 8
-SLOTS = ["trusted"] + [f"u{i}" for i in range(MAX_USER_SLOTS)]
-REQUIRED_CONTROLLERS = ("memory", "cpuacct", "pids")
-OPTIONAL_CONTROLLERS = ("cpu", "freezer")
+MAX_USER_SLOTS = wire.MAX_USER_SLOTS
+SLOTS = list(wire.SLOTS)
 
 OWNER_UID = int(os.environ.get("IOI_OWNER_UID", "0"))
 OWNER_GID = int(os.environ.get("IOI_OWNER_GID", "0"))
@@ -89,22 +91,6 @@ class Anomaly(Exception):
 # -- small file helpers ---------------------------------------------------------------------------
 
 
-def write_text(path: str, value: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
-    try:
-        os.write(fd, value.encode())
-    finally:
-        os.close(fd)
-
-
-def read_text(path: str) -> str:
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        return os.read(fd, 1 << 16).decode()
-    finally:
-        os.close(fd)
-
-
 def under(path: str, root: str) -> str:
     """`path` resolved lexically, refused unless it lies inside `root` (requests name /io files)."""
     norm = os.path.normpath(path)
@@ -130,7 +116,7 @@ def give_to_owner(path_or_fd, mode: int) -> None:
         os.chmod(path_or_fd, mode)
 
 
-# -- cgroups (v1: one directory per controller, bind-mounted by the driver) ------------------------
+# -- the slot's spawner ---------------------------------------------------------------------------
 
 
 class Spawner:
@@ -145,8 +131,7 @@ class Spawner:
         finally:
             theirs.close()
         self.socket = ours
-        for path in cgroup.procs_files():  # once per spawner: its children are born in the slot
-            write_text(path, str(self.pid))
+        cgroup.adopt(self.pid)  # once per spawner: its children are born in the slot
 
     def spawn(self, fields: list[str], fds: list[int]) -> int:
         payload = b"\0".join(f.encode() for f in fields) + b"\0"
@@ -167,175 +152,6 @@ class Spawner:
             pass
 
 
-class SlotCgroup:
-    """The cgroups of one slot: every process a run starts in that slot, and their descendants."""
-
-    def __init__(self, slot: str, controllers: dict[str, str]):
-        self.slot = slot
-        self.paths = {name: os.path.join(root, slot) for name, root in controllers.items()}
-        for path in self.paths.values():
-            try:
-                os.mkdir(path, 0o755)
-            except FileExistsError:
-                pass
-        self.memory_baseline = 0
-        self.oom_kills_before = 0
-        self.spawner: Spawner | None = None  # lives in the slot's cgroups; never killed between runs
-        self._applied: dict[str, int] = {}  # last value written to each limit file
-        self.has_memsw = os.path.exists(self._file("memory", "memory.memsw.limit_in_bytes"))
-
-    def _file(self, controller: str, name: str) -> str:
-        return os.path.join(self.paths[controller], name)
-
-    def procs_files(self) -> list[str]:
-        return [self._file(c, "cgroup.procs") for c in self.paths]
-
-    def members(self) -> list[int]:
-        """Every process the slot's cgroup lists, except its spawner.
-
-        A listing is a snapshot that races with fork: it can show a parent and miss the child
-        it is creating, and by the time we look at the parent it may have exited. So a listed
-        process that turns out to be a zombie does not prove the slot empty; only a listing
-        with nobody in it, or one taken with the slot frozen, does (see `kill_all`)."""
-        text = read_text(self._file("pids", "cgroup.procs"))
-        spawner = self.spawner.pid if self.spawner else -1
-        return [int(p) for p in text.split() if int(p) != spawner]
-
-    def pids(self) -> list[int]:
-        """Live processes in the slot (zombies waiting to be reaped are not running anything)."""
-        return [p for p in self.members() if not is_zombie(p)]
-
-    def oom_kills(self) -> int:
-        for line in read_text(self._file("memory", "memory.oom_control")).splitlines():
-            key, _, value = line.partition(" ")
-            if key == "oom_kill":
-                return int(value)
-        return 0
-
-    def prepare(self, memory: int, pids: int, cpus: float) -> None:
-        """Reset the counters and set this run's limits. Called with the slot empty.
-
-        Limits are written only when they change: consecutive tests of a submission share
-        them, and every cgroup file write costs a syscall round trip (~10 us)."""
-        write_text(self._file("cpuacct", "cpuacct.usage"), "0")
-        # Whatever is still charged (page cache of files an earlier run touched) is not this
-        # run's: measure peak above it, and let the run have its full limit on top of it.
-        self.memory_baseline = int(read_text(self._file("memory", "memory.usage_in_bytes")))
-        self._set("memory", "memory.limit_in_bytes", memory + self.memory_baseline, memsw=self.has_memsw)
-        write_text(self._file("memory", "memory.max_usage_in_bytes"), "0")
-        self.oom_kills_before = self.oom_kills()
-        self._set("pids", "pids.max", pids + 1)  # + the slot's spawner
-        if "cpu" in self.paths:
-            self._set("cpu", "cpu.cfs_period_us", CFS_PERIOD)
-            self._set("cpu", "cpu.cfs_quota_us", max(1000, int(CFS_PERIOD * cpus)))
-
-    def _set(self, controller: str, name: str, value: int, memsw: bool = False) -> None:
-        if self._applied.get(name) == value:
-            return
-        if memsw:
-            # memsw (memory+swap) must never be below the memory limit: order the writes so it holds.
-            names = ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.limit_in_bytes")
-        else:
-            names = (name,)
-        for each in names:
-            try:
-                write_text(self._file(controller, each), str(value))
-            except OSError as error:
-                if error.errno != errno.EINVAL:
-                    raise
-        self._applied[name] = value
-
-    def cpu_seconds(self) -> float:
-        return int(read_text(self._file("cpuacct", "cpuacct.usage"))) / 1e9
-
-    def peak_memory(self) -> int:
-        peak = int(read_text(self._file("memory", "memory.max_usage_in_bytes")))
-        return max(0, peak - self.memory_baseline)
-
-    def oom_killed(self) -> bool:
-        return self.oom_kills() > self.oom_kills_before
-
-    def kill_all(self, keep_unreaped: frozenset[int] = frozenset()) -> int | None:
-        """SIGKILL every process in the slot. Returns how many live processes it killed once
-        the slot is empty (0 at once when nobody is listed), None if it would not empty.
-
-        Killed orphans (re-parented to us) are reaped here, except `keep_unreaped`: direct
-        children whose exit status the run still has to collect itself.
-        """
-        deadline = time.monotonic() + 5.0
-        freezer = "freezer" in self.paths
-        killed: set[int] = set()
-        while True:
-            if not self.members():
-                return len(killed)
-            if time.monotonic() > deadline:
-                return None
-            # Frozen, nothing in the slot can fork, so the listing is complete: without this a
-            # fork bomb outruns the kill loop, and a daemon's parent exiting right after its
-            # fork hides the child from the listing (the daemon attack caught that).
-            frozen = freezer and self._set_frozen(True)
-            pids = self.pids()
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            if freezer:
-                self._set_frozen(False)
-            killed.update(pids)
-            if not pids and (frozen or not freezer):
-                # Frozen: a complete listing with nothing alive in it. Without the (optional)
-                # freezer controller this is the best a snapshot can tell.
-                return len(killed)
-            for pid in pids:
-                if pid not in keep_unreaped:
-                    try:
-                        os.waitpid(pid, os.WNOHANG)
-                    except ChildProcessError:
-                        pass  # not ours yet: its parent is alive (and now dying)
-            time.sleep(0.001)
-
-    def _set_frozen(self, frozen: bool) -> bool:
-        """Freeze or thaw the slot; True once it is frozen (or thawed), False if it did not
-        settle within 100 ms (a task stuck in the kernel): the caller must not trust a listing."""
-        state_file = self._file("freezer", "freezer.state")
-        write_text(state_file, "FROZEN" if frozen else "THAWED")
-        if not frozen:
-            return True
-        for _ in range(200):
-            if read_text(state_file).strip() == "FROZEN":
-                return True
-            time.sleep(0.0005)
-        return False
-
-    def remove(self) -> None:
-        for path in self.paths.values():
-            try:
-                os.rmdir(path)
-            except OSError:
-                pass
-
-
-def discover_controllers() -> dict[str, str]:
-    controllers = {}
-    for name in REQUIRED_CONTROLLERS + OPTIONAL_CONTROLLERS:
-        path = os.path.join(CGROUP_DIR, name)
-        if os.path.isdir(path) and os.access(path, os.W_OK):
-            controllers[name] = path
-    missing = [c for c in REQUIRED_CONTROLLERS if c not in controllers]
-    if missing:
-        raise SystemExit(f"supervisor: cgroup controllers not delegated to the box: {', '.join(missing)}")
-    return controllers
-
-
-def is_zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            return handle.read().rsplit(b")", 1)[1].split()[0] == b"Z"
-    except (OSError, IndexError):
-        return True  # gone already
-
-
 def reap_orphans() -> None:
     """Collect exited orphans re-parented to us (we are PID 1)."""
     while True:
@@ -351,7 +167,7 @@ def reap_orphans() -> None:
 
 
 def slot_uid(slot: str) -> int:
-    if slot == "trusted":
+    if slot == wire.TRUSTED:
         return TRUSTED_UID
     if slot.startswith("u") and slot[1:].isdigit() and int(slot[1:]) < MAX_USER_SLOTS:
         return USER_UID_BASE + int(slot[1:])
@@ -417,22 +233,22 @@ class Process:
     def __init__(self, spec: dict, index: int):
         self.spec = spec
         self.index = index
-        self.slot = spec.get("slot", "u0")
+        self.slot = spec.get("slot", wire.user_slot(0))
         self.uid = slot_uid(self.slot)
         argv = spec.get("argv")
         if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
             raise RequestError(f"process {index}: argv must be a non-empty list of strings")
         self.argv = argv
         limits = spec.get("limits", {})
-        self.cpu_limit = float(limits.get("cpu", 1.0))
-        self.wall_limit = float(limits.get("wall", 2 * self.cpu_limit + 1))
-        self.memory_limit = int(limits.get("memory", 256 << 20))
-        self.pids_limit = int(limits.get("pids", 32))
-        self.fsize_limit = int(limits.get("fsize", 64 << 20))
-        self.nofile_limit = int(limits.get("nofile", 256))
-        self.cpus = float(limits.get("cpus", 1.0))
+        self.cpu_limit = float(limits.get("cpu", wire.DEFAULT_CPU))
+        self.wall_limit = float(limits.get("wall", wire.wall_guard(self.cpu_limit)))
+        self.memory_limit = int(limits.get("memory", wire.DEFAULT_MEMORY))
+        self.pids_limit = int(limits.get("pids", wire.DEFAULT_PIDS))
+        self.fsize_limit = int(limits.get("fsize", wire.DEFAULT_FSIZE))
+        self.nofile_limit = int(limits.get("nofile", wire.DEFAULT_NOFILE))
+        self.cpus = float(limits.get("cpus", wire.DEFAULT_CPUS))
         self.cpu_pool = spec.get("cpu_pool") or f"#{index}"
-        self.untrusted = self.slot != "trusted"
+        self.untrusted = self.slot != wire.TRUSTED
         self.ignore_sigpipe = bool(spec.get("ignore_sigpipe", False))
         self.pid = -1
         self.pidfd = -1
@@ -549,7 +365,7 @@ class Run:
             directory = scratch_of(item["slot"])
             name = plain_name(item["name"])
             dest = under(item["dest"], IO_DIR)
-            max_bytes = int(item.get("max_bytes", 64 << 20))
+            max_bytes = int(item.get("max_bytes", wire.COLLECT_MAX_BYTES))
             try:
                 src = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC))
             except OSError as error:
@@ -716,11 +532,9 @@ class Run:
 
 class Supervisor:
     def __init__(self) -> None:
-        controllers = discover_controllers()
-        self.controllers = controllers
-        box_pids = os.path.join(controllers["pids"], "pids.max")
-        write_text(box_pids, str(BOX_PIDS_MAX))
-        self.cgroups = {slot: SlotCgroup(slot, controllers) for slot in SLOTS}
+        self.box_cgroups = open_box_cgroups()
+        self.box_cgroups.limit_box_pids(BOX_PIDS_MAX)
+        self.cgroups = {slot: self.box_cgroups.slot(slot) for slot in SLOTS}
         self.seccomp_program = export_seccomp_program()
         setup_scratch()
         for cgroup in self.cgroups.values():
@@ -742,7 +556,8 @@ class Supervisor:
     def handle(self, request: dict) -> dict:
         op = request.get("op")
         if op == "ping":
-            return {"ok": True, "protocol": PROTOCOL_VERSION, "controllers": sorted(self.controllers)}
+            return {"ok": True, "protocol": PROTOCOL_VERSION, "controllers": self.box_cgroups.describe(),
+                    "cgroup_version": self.box_cgroups.version}
         if op == "run":
             return Run(self, request).execute()
         if op == "run_many":
@@ -766,10 +581,7 @@ class Supervisor:
         for run in runs:
             result = Run(self, run).execute()
             results.append(result)
-            if request.get("stop_on_failure") and not all(
-                    p["exit_code"] == 0 and not (p["cpu_exceeded"] or p["wall_exceeded"] or p["oom_killed"]
-                                                 or p["output_exceeded"] or p["exec_error"])
-                    for p in result["processes"]):
+            if request.get("stop_on_failure") and not all(wire.ran_cleanly(p) for p in result["processes"]):
                 break
         return {"ok": True, "results": results}
 

@@ -67,10 +67,14 @@ def test_directory_store_duplicate_ids(tmp_path: Path, make_tps: MakeTps) -> Non
 
 
 def test_directory_store_names_the_malformed_folder(tmp_path: Path, shared_data: Path) -> None:
-    # The raw shared data: aplusb lacks its graders.
+    # The raw shared IOI tasks: aplusb lacks its graders.
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("ioi2022-fish", "ioi2024-aplusb"):
+        (raw / name).symlink_to((shared_data / name).resolve())
     with pytest.raises(ProblemFormatError) as info, warnings.catch_warnings():
         warnings.simplefilter("ignore", ProblemDataWarning)
-        load_problem_directory(shared_data)
+        load_problem_directory(raw)
     assert "ioi2024-aplusb" in str(info.value) and "graders/grader.cpp" in str(info.value)
     root = tmp_path / "store"
     (root / "notatask").mkdir(parents=True)

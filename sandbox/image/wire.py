@@ -1,0 +1,57 @@
+"""The wire contract between a worker and a box's supervisor, in one place.
+
+Both sides import this module: the worker as `ioi_grader.sandbox.image.wire` (under the
+pydantic models of `ioi_grader.sandbox.protocol`), the supervisor inside the image as `wire`.
+So it uses only the standard library, and every default a request may leave out is written
+here once.
+"""
+
+from __future__ import annotations
+
+PROTOCOL_VERSION = 1
+
+# Where the worker's per-box folder is mounted, and the supervisor's socket in it.
+IO_MOUNT = "/io"
+SOCKET_NAME = "ctl.sock"
+
+# Slots: "trusted" runs task programs (checkers, managers, grader compilation) as one uid;
+# "u0".."u7" run untrusted code (submissions and their compilation), one uid each.
+TRUSTED = "trusted"
+MAX_USER_SLOTS = 8
+USER_SLOTS = tuple(f"u{i}" for i in range(MAX_USER_SLOTS))
+SLOTS = (TRUSTED, *USER_SLOTS)
+
+# A process's limits when the request leaves one out.
+DEFAULT_CPU = 1.0  # seconds
+DEFAULT_MEMORY = 256 << 20  # bytes
+DEFAULT_PIDS = 32  # processes and threads at once
+DEFAULT_FSIZE = 64 << 20  # largest file it may write, bytes
+DEFAULT_NOFILE = 256
+DEFAULT_CPUS = 1.0  # CPU bandwidth cap, in CPUs
+
+# The largest file a `collect` copies out of a slot's scratch.
+COLLECT_MAX_BYTES = 256 << 20
+
+OPS = ("ping", "run", "run_many", "install", "clear")
+
+
+def user_slot(index: int) -> str:
+    if not 0 <= index < MAX_USER_SLOTS:
+        raise ValueError(f"user slot index must be in 0..{MAX_USER_SLOTS - 1}")
+    return USER_SLOTS[index]
+
+
+def wall_guard(cpu_seconds: float) -> float:
+    """The wall-clock guard of a run with a CPU limit, as CMS sets it: twice the limit plus 1 s
+    (a program that sleeps or blocks gets no CPU time but cannot hold the box for ever)."""
+    return 2 * cpu_seconds + 1
+
+
+def ran_cleanly(process: dict) -> bool:
+    """A process result (as the supervisor reports it) that exited 0 within every limit."""
+    return (
+        process.get("exit_code") == 0
+        and not (process.get("oom_killed") or process.get("cpu_exceeded") or process.get("wall_exceeded")
+                 or process.get("output_exceeded"))
+        and not process.get("exec_error")
+    )
