@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from ..grading.submission import GradeOptions
-from ..server.schemas import ProblemDetail, ProblemSummary, RewardResponse, SubmissionCreated, SubmissionView
+from ..schemas import ProblemDetail, ProblemSummary, RewardResponse, SubmissionCreated, SubmissionView
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
