@@ -15,7 +15,8 @@ Our extensions (absent from official exports, all optional):
                   without a checker, "white_diff" (default) | "token_diff", plus "checker_flags"
                   (so exported Kattis tasks keep their comparator)
     subtasks/*.json "name": the subtask's name when it differs from the file stem (open-r1 names
-                  that do not sort in dataset order get an index prefix on the file)
+                  that do not sort in dataset order get an index prefix on the file);
+                  "score_type": a registered score type (default GroupMin)
 
 The small helpers at the top (typed JSON access, link-stub resolution, source reading) are shared
 with the Kattis and open-r1 loaders: every malformed input must surface as a `ProblemFormatError`
@@ -355,7 +356,13 @@ def _subtasks(folder: Path) -> list[tuple[Subtask, Path]]:
         # "name" is our extension: open-r1 subtask names that do not sort in dataset order keep
         # their name while the file is prefixed with its index.
         name = get_field(data, "name", str, file, default=file.stem)
-        subtasks.append((Subtask(name=name, points=float(points), tests=tuple(dict.fromkeys(tests))), file))
+        # "score_type" is our extension too: any registered score type (CMS's GroupMin by default).
+        score_type = get_field(data, "score_type", str, file, default="GroupMin")
+        if score_type not in registry("ScoreType"):
+            known = ", ".join(registry("ScoreType").names())
+            raise ProblemFormatError(file, f"unknown score type {score_type!r} (known: {known})", "score_type")
+        subtasks.append((Subtask(name=name, points=float(points), tests=tuple(dict.fromkeys(tests)),
+                                 score_type=score_type), file))
     return subtasks
 
 
