@@ -2,7 +2,7 @@
 
 Every restriction is applied here, at `docker run` time, so the image stays a plain image:
 no network, read-only root, every capability dropped except the supervisor's, no new
-privileges, private IPC without /dev/shm, pids and memory caps, tmpfs scratch space, and
+privileges, private IPC without /dev/shm or /dev/mqueue, pids and memory caps, tmpfs scratch space, and
 the box's own cgroup directories delegated to the supervisor for per-test accounting.
 """
 
@@ -119,7 +119,8 @@ class Box:
                 read_only=True,
                 cap_drop=["ALL"],
                 cap_add=SUPERVISOR_CAPABILITIES,
-                security_opt=["no-new-privileges"],
+                security_opt=["no-new-privileges"] + (
+                    [f"seccomp={self.settings.seccomp_profile}"] if self.settings.seccomp_profile else []),
                 ipc_mode="none",
                 pids_limit=64,
                 mem_limit=memory,
@@ -130,12 +131,17 @@ class Box:
                     "/scratch": scratch,
                     "/box": "rw,nosuid,nodev,exec,size=512m,mode=755",
                     "/trusted": "rw,nosuid,nodev,exec,size=256m,mode=700",
+                    # The engine mounts a writable POSIX message queue filesystem here even with
+                    # private IPC: a plain open() there creates a queue that outlives the run
+                    # (mq_open is denied, open is not). An empty read-only tmpfs replaces it.
+                    "/dev/mqueue": "ro,nosuid,nodev,noexec,size=4k,mode=755",
                 },
                 volumes=volumes,
                 environment={
                     "IOI_OWNER_UID": str(os.getuid()),
                     "IOI_OWNER_GID": str(os.getgid()),
                     "IOI_BOX_PIDS_MAX": str(self.settings.box_pids_max),
+                    "IOI_WIPE_SECONDS": str(self.settings.scratch_wipe_seconds),
                 },
                 labels={LABEL_BOX: self.name, LABEL_ROLE: self.role, LABEL_OWNER: owner_token()},
                 log_config={"type": "json-file", "config": {"max-size": "1m"}},
@@ -231,21 +237,35 @@ class Box:
             return response
 
     def run(self, request: RunRequest) -> RunResponse:
-        # The supervisor enforces each wall limit; this is only the guard against a dead box.
-        longest = max(p.limits.wall for p in request.processes)
+        # The supervisor enforces each wall limit and the wipe budget; this is only the guard
+        # against a dead box.
+        longest = max(p.limits.wall for p in request.processes) + self.settings.scratch_wipe_seconds
         response = self.call(request.model_dump(exclude_none=True), timeout=longest * len(request.processes) + 30)
         self.runs += 1
-        return RunResponse.model_validate(response)
+        result = RunResponse.model_validate(response)
+        self._retire_if_asked([result])
+        return result
 
     def run_many(self, runs: list[dict], stop_on_failure: bool = True) -> RunManyResponse:
         """Run several requests back to back in one round trip. `runs` are RunRequest dicts,
         already validated by the caller (the hot path of many short tests skips re-validating
         one template per test)."""
-        longest = sum(max(p["limits"]["wall"] for p in run["processes"]) for run in runs)
+        longest = sum(max(p["limits"]["wall"] for p in run["processes"]) + self.settings.scratch_wipe_seconds
+                      for run in runs)
         response = self.call({"op": "run_many", "runs": runs, "stop_on_failure": stop_on_failure},
                              timeout=longest + 30)
         self.runs += len(response["results"])
-        return RunManyResponse.model_validate(response)
+        result = RunManyResponse.model_validate(response)
+        self._retire_if_asked(result.results)
+        return result
+
+    def _retire_if_asked(self, results: list[RunResponse]) -> None:
+        """The results stand, but the supervisor says the box is unfit for another run: once
+        the caller is done with it, the pool replaces it."""
+        for result in results:
+            if result.retire:
+                log.warning("box %s retired by its supervisor: %s", self.name, result.retire)
+                self.broken = True
 
     # -- the sandbox API (see base.py): files in and out ----------------------------------------
 
