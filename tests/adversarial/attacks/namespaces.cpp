@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <linux/sched.h>
 #include "common.h"
-static char stack[1 << 16];
+static char child_stack[1 << 16];
 static int child(void*) { return 0; }
 bool breach() {
     static int tried = 0, made = 0;
@@ -16,7 +16,7 @@ bool breach() {
     const int flags[] = {CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS,
                          CLONE_NEWCGROUP};
     for (int flag : flags) {
-        pid_t pid = clone(child, stack + sizeof stack, flag | SIGCHLD, nullptr);
+        pid_t pid = clone(child, child_stack + sizeof child_stack, flag | SIGCHLD, nullptr);
         if (pid > 0) {
             made++;
             waitpid(pid, nullptr, 0);
