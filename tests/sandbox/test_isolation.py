@@ -7,7 +7,6 @@ measured against the bounds a checker relies on."""
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 from ioi_grader.sandbox import SandboxPool, SandboxSettings
@@ -146,14 +145,13 @@ def test_namespaces_are_refused_under_an_unconfined_engine_profile(state_dir, tm
 
 
 def run_printing(box, script: str, **limits):
-    token = uuid.uuid4().hex
-    out = box.host_dir / "out" / f"{token}.out"
-    spec = ProcessSpec(slot=user_slot(0), argv=py(script), stdout=Stream(file=box.to_container(out), write=True),
+    out = box.output()
+    spec = ProcessSpec(slot=user_slot(0), argv=py(script), stdout=Stream(file=out.inside, write=True),
                        limits=Limits(cpu=5, wall=11, memory=256 * MIB, fsize=64 * MIB, **limits))
     try:
         return box.run(RunRequest(processes=[spec])).processes[0]
     finally:
-        out.unlink(missing_ok=True)
+        out.unlink()
 
 
 def test_stdout_is_held_to_the_line_and_token_bounds(box):
