@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from ioi_grader.server.process import ServeProcess
+from ioi_grader.bench.serve_process import ServeProcess
 from tasks import assemble_aplusb
 from test_attacks import ATTACKS, EXPECTED, TestStatus, attack_source
 
