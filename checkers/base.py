@@ -12,6 +12,7 @@ the CMS way.
 from __future__ import annotations
 
 import math
+import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -139,13 +140,16 @@ class ProgramChecker(CheckerConvention):
         try:
             return self._run(context, test, output)
         except CheckerFailure as failure:
-            # Whatever the contestant's output does to the checker (exhaust its memory, make it
-            # crash, print garbage for it to choke on) is the contestant's doing: if the checker
-            # judges the reference answer cleanly, the output gets 0 points, not a task error.
-            try:
-                self._run(context, test, test.answer)
-            except CheckerFailure:
-                raise failure from None
+            # Whatever the contestant's output does to the checker (exhaust its memory or time,
+            # make it crash, feed it garbage to choke on) is the contestant's doing. The checker
+            # is broken only if it also fails on the reference answer or on an empty output,
+            # which any working checker judges: then it is a task error, else the output gets 0.
+            with tempfile.NamedTemporaryFile(prefix="ioi-grader-empty-") as empty:
+                for probe, what in ((test.answer, "the reference answer"), (Path(empty.name), "an empty output")):
+                    try:
+                        self._run(context, test, probe)
+                    except CheckerFailure as broken:
+                        raise CheckerFailure(f"{broken} (it fails on {what} too)") from None
             return Verdict(outcome=0.0, message=f"Output isn't correct: the checker could not judge it ({failure})")
 
     def _run(self, context: JudgeContext, test: TestCase, output: Path) -> Verdict:
@@ -173,8 +177,12 @@ class ProgramChecker(CheckerConvention):
                 for file in (stdout, stderr):
                     file.unlink()
                 judge.discard(contestant)
-        if result.oom_killed or result.cpu_exceeded or result.wall_exceeded or result.signal is not None:
-            raise CheckerFailure(f"the checker crashed or ran out of limits on test {test.name}")
+        if result.oom_killed:
+            raise CheckerFailure(f"the checker ran out of memory on test {test.name}")
+        if result.cpu_exceeded or result.wall_exceeded:
+            raise CheckerFailure(f"the checker ran out of time on test {test.name}")
+        if result.signal is not None:
+            raise CheckerFailure(f"the checker crashed (signal {result.signal}) on test {test.name}")
         return self.parse(result.exit_code, out, err)
 
 

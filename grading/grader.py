@@ -104,6 +104,8 @@ class Grader:
             time=options.time_limit or problem.time_limit,
             memory=options.memory_limit or problem.memory_limit,
             output=options.output_limit,
+            max_line=problem.output_max_line,
+            max_tokens=problem.output_max_tokens,
         )
         with self._compilation(problem, submission, options, hooks) as (programs, compiled, program, work_dir):
             if program is None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..checkers.base import Verdict
+from ..sandbox.image import wire
 from ..sandbox.protocol import ProcessResult, wall_guard
 from .results import TestResult, TestStatus
 
@@ -19,6 +20,8 @@ class TestLimits:
     time: float  # CPU seconds
     memory: int  # bytes
     output: int  # bytes
+    max_line: int = wire.DEFAULT_MAX_LINE  # bytes in one line of the output
+    max_tokens: int = wire.DEFAULT_MAX_TOKENS  # whitespace-separated tokens in the output
 
     @property
     def wall(self) -> float:

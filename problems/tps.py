@@ -17,6 +17,8 @@ Our extensions (absent from official exports, all optional):
     subtasks/*.json "name": the subtask's name when it differs from the file stem (open-r1 names
                   that do not sort in dataset order get an index prefix on the file);
                   "score_type": a registered score type (default GroupMin)
+    problem.json  "output_max_line", "output_max_tokens": bounds on an output before it reaches
+                  the checker (defaults 64 MiB and 2^24 tokens)
 
 The small helpers at the top (typed JSON access, link-stub resolution, source reading) are shared
 with the Kattis and open-r1 loaders: every malformed input must surface as a `ProblemFormatError`
@@ -395,6 +397,11 @@ def load_tps(path: str | os.PathLike[str]) -> Problem:
         meta_path,
         "memory_limit",
     )
+    bounds = {key: get_field(meta, key, int, meta_path) for key in ("output_max_line", "output_max_tokens")
+              if key in meta}
+    for key, value in bounds.items():
+        if value < 1:
+            raise ProblemFormatError(meta_path, f"must be a positive number, got {value}", key)
     precision = get_field(meta, "score_precision", int, meta_path, default=2)
     if not 0 <= precision <= 10:
         raise ProblemFormatError(meta_path, f"must be between 0 and 10, got {precision}", "score_precision")
@@ -465,6 +472,7 @@ def load_tps(path: str | os.PathLike[str]) -> Problem:
         subtasks=tuple(subtasks),
         tests=tests,
         graders=graders,
+        **bounds,
         checker=checker,
         solutions=reference_solutions(root / "solutions", max_score, verdicts),
         origin=str(root),
