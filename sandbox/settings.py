@@ -51,7 +51,17 @@ class SandboxSettings(BaseModel):
         description="Docker's seccomp profile for boxes (a JSON file, or 'unconfined'); unset keeps the engine's "
         "default. The sandbox's own filter for untrusted code does not rely on it.",
     )
-    cgroup_root: Path = Path("/sys/fs/cgroup")
+    cgroup_root: Path = Field(
+        default_factory=lambda: Path(os.environ.get("IOI_GRADER_CGROUP_ROOT", "/sys/fs/cgroup")),
+        description="Where this process sees the host's cgroup filesystem: cgroup v1 controllers are "
+        "looked up there, and a destroyed box's cgroup directories are removed there (bind sources "
+        "given to the daemon are always host paths under /sys/fs/cgroup).",
+    )
+    cgroup_hide: list[str] = Field(
+        default_factory=list,
+        description="Test hook: kernel features the supervisor must act as if missing, so that a "
+        "kernel that has them also runs the fallbacks (memory.peak, cgroup.kill, clone_into_cgroup).",
+    )
     start_timeout: float = 60.0
 
     @property

@@ -61,9 +61,14 @@ USER_UID_BASE = 60010
 MAX_USER_SLOTS = wire.MAX_USER_SLOTS
 SLOTS = list(wire.SLOTS)
 
+# The spawner's environment: only the test hook that forces its fallback for joining a cgroup.
+SPAWNER_ENV = {k: v for k, v in os.environ.items() if k == "IOI_CGROUP_HIDE"}
+
 OWNER_UID = int(os.environ.get("IOI_OWNER_UID", "0"))
 OWNER_GID = int(os.environ.get("IOI_OWNER_GID", "0"))
 BOX_PIDS_MAX = int(os.environ.get("IOI_BOX_PIDS_MAX", "512"))
+SUPERVISOR_MEMORY = int(os.environ.get("IOI_SUPERVISOR_MEMORY", "0"))  # bytes, v2 (v1: the container's limit)
+SUPERVISOR_PIDS = int(os.environ.get("IOI_SUPERVISOR_PIDS", "0"))
 
 # Seconds the wipe of one slot's scratch may take after a run (see `wipe_dir`).
 WIPE_SECONDS = float(os.environ.get("IOI_WIPE_SECONDS", "20"))
@@ -145,12 +150,14 @@ class Spawner:
     def __init__(self, cgroup: "SlotCgroup"):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            self.pid = os.posix_spawn(SPAWNER, [SPAWNER], {}, file_actions=[(os.POSIX_SPAWN_DUP2, theirs.fileno(), 3)],
-                                      setsid=True)
+            self.pid = os.posix_spawn(SPAWNER, [SPAWNER], SPAWNER_ENV,
+                                      file_actions=[(os.POSIX_SPAWN_DUP2, theirs.fileno(), 3)], setsid=True)
         finally:
             theirs.close()
         self.socket = ours
-        cgroup.adopt(self.pid)  # once per spawner: its children are born in the slot
+        if cgroup.adopts_spawner:
+            cgroup.adopt(self.pid)  # v1, once per spawner: its children are born in the slot
+        # v2: the spawner stays in the supervisor's leaf and clones into each run's leaf.
 
     def spawn(self, fields: list[str], fds: list[int]) -> int:
         payload = b"\0".join(f.encode() for f in fields) + b"\0"
@@ -456,7 +463,7 @@ class Run:
         try:
             for process in self.processes:
                 process.cgroup = sup.cgroups[process.slot]
-                if process.cgroup.pids():
+                if process.cgroup.occupied():
                     raise Anomaly(f"slot {process.slot} still has processes before the run")
                 # Its scratch directory is empty: every run wipes the slots it used when it ends.
             self._stage_files()
@@ -482,6 +489,9 @@ class Run:
             leftovers += killed
             results.append(self._result(process))
         reap_orphans()
+        for process in self.processes:
+            if not process.cgroup.finish():
+                raise Anomaly(f"slot {process.slot}: its cgroup could not be released after the run")
         collected = self._collect()
         for process, result in zip(self.processes, results):
             try:
@@ -569,6 +579,9 @@ class Run:
         if process.untrusted:
             fds.append(self.supervisor.seccomp_program)
             flags |= 2
+        if process.cgroup.spawn_fd >= 0:
+            fds.append(process.cgroup.spawn_fd)  # v2: the spawner clones straight into the run's leaf
+            flags |= 4
         cpu_soft = int(math.ceil(process.cpu_limit)) + 1  # a backstop: the cgroup poll is the real limit
         rlimits = [f"cpu={cpu_soft}:{cpu_soft + 1}", f"fsize={process.fsize_limit}:{process.fsize_limit}",
                    "core=0:0", "stack=inf:inf", f"nofile={process.nofile_limit}:{process.nofile_limit}"]
@@ -596,6 +609,8 @@ class Run:
         for process in self.processes:
             pools.setdefault(process.cpu_pool, []).append(process)
         while running:
+            for process in self.processes:
+                process.cgroup.sample()
             now = time.monotonic()
             timeout = 0.1
             for process in list(running.values()):
@@ -697,7 +712,7 @@ class Run:
 
 class Supervisor:
     def __init__(self) -> None:
-        self.box_cgroups = open_box_cgroups()
+        self.box_cgroups = open_box_cgroups(SUPERVISOR_MEMORY, SUPERVISOR_PIDS)
         self.box_cgroups.limit_box_pids(BOX_PIDS_MAX)
         self.cgroups = {slot: self.box_cgroups.slot(slot) for slot in SLOTS}
         self.seccomp_program = export_seccomp_program()
@@ -722,8 +737,9 @@ class Supervisor:
     def handle(self, request: dict) -> dict:
         op = request.get("op")
         if op == "ping":
-            return {"ok": True, "protocol": PROTOCOL_VERSION, "controllers": self.box_cgroups.describe(),
-                    "cgroup_version": self.box_cgroups.version}
+            cgroups = self.box_cgroups.describe()
+            return {"ok": True, "protocol": PROTOCOL_VERSION, "controllers": cgroups["controllers"],
+                    "cgroup_version": self.box_cgroups.version, "cgroup": cgroups}
         if op == "run":
             return Run(self, request).execute()
         if op == "run_many":
