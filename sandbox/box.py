@@ -361,10 +361,11 @@ class Box:
     def run(self, request: RunRequest) -> RunResponse:
         # The supervisor enforces each wall limit and the wipe budget; this is only the guard
         # against a dead box.
-        longest = max(p.limits.wall for p in request.processes) + self.settings.scratch_wipe_seconds
-        response = self.call(request.model_dump(exclude_none=True), timeout=longest * len(request.processes) + 30)
+        payload = self._scaled(request.model_dump(exclude_none=True))
+        longest = max(p["limits"]["wall"] for p in payload["processes"]) + self.settings.scratch_wipe_seconds
+        response = self.call(payload, timeout=longest * len(payload["processes"]) + 30)
         self.runs += 1
-        result = RunResponse.model_validate(response)
+        result = RunResponse.model_validate(self._unscaled(response))
         self._retire_if_asked([result])
         return result
 
@@ -372,11 +373,13 @@ class Box:
         """Run several requests back to back in one round trip. `runs` are RunRequest dicts,
         already validated by the caller (the hot path of many short tests skips re-validating
         one template per test)."""
+        runs = [self._scaled(run) for run in runs]
         longest = sum(max(p["limits"]["wall"] for p in run["processes"]) + self.settings.scratch_wipe_seconds
                       for run in runs)
         response = self.call({"op": "run_many", "runs": runs, "stop_on_failure": stop_on_failure},
                              timeout=longest + 30)
         self.runs += len(response["results"])
+        response["results"] = [self._unscaled(result) for result in response["results"]]
         result = RunManyResponse.model_validate(response)
         self._retire_if_asked(result.results)
         return result
@@ -388,6 +391,24 @@ class Box:
             if result.retire:
                 log.warning("box %s retired by its supervisor: %s", self.name, result.retire)
                 self.broken = True
+
+    def _scaled(self, run: dict) -> dict:
+        """`run` with its CPU and wall limits multiplied by `time_scale` (a copy: callers reuse
+        their request templates)."""
+        scale = self.settings.time_scale
+        if scale == 1:
+            return run
+        processes = [{**p, "limits": {**p["limits"], "cpu": p["limits"]["cpu"] * scale,
+                                      "wall": p["limits"]["wall"] * scale}} for p in run["processes"]]
+        return {**run, "processes": processes}
+
+    def _unscaled(self, response: dict) -> dict:
+        scale = self.settings.time_scale
+        if scale != 1:
+            for process in response["processes"]:
+                process["cpu"] /= scale
+                process["wall"] /= scale
+        return response
 
     # -- the sandbox API (see base.py): files in and out ----------------------------------------
 

@@ -57,6 +57,12 @@ class SandboxSettings(BaseModel):
         "looked up there, and a destroyed box's cgroup directories are removed there (bind sources "
         "given to the daemon are always host paths under /sys/fs/cgroup).",
     )
+    time_scale: float = Field(
+        default_factory=lambda: float(os.environ.get("IOI_GRADER_TIME_SCALE") or 1.0), gt=0, le=100,
+        description="For a machine slower than the one the limits were set for (CI's cgroup v2 VM runs "
+        "under software emulation): CPU and wall limits are multiplied by it on the way to the "
+        "supervisor and measured times divided by it on the way back. 1 everywhere else.",
+    )
     cgroup_hide: list[str] = Field(
         default_factory=list,
         description="Test hook: kernel features the supervisor must act as if missing, so that a "
