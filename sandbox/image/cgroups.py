@@ -92,6 +92,20 @@ def kill_listed(ids: set[int]) -> None:
             pass
 
 
+def describe_tasks(ids) -> str:
+    """`pid:state:comm` of each id, for the message of a slot that would not empty."""
+    described = []
+    for pid in sorted(ids):
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                text = handle.read().decode(errors="replace")
+            comm, rest = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:]
+            described.append(f"{pid}:{rest.split()[0]}:{comm}")
+        except (OSError, ValueError):
+            described.append(f"{pid}:gone")
+    return " ".join(described) or "none listed"
+
+
 def reap(ids: set[int], keep_unreaped: frozenset[int]) -> None:
     """Collect the exit status of killed orphans re-parented to us (we are PID 1), except the
     run's direct children, whose status the run collects itself."""
@@ -138,6 +152,16 @@ class SlotCgroup:
     def finish(self) -> bool:
         """After the run, once the slot is empty. False if its cgroup could not be released."""
         return True
+
+    def members(self) -> set[int]:
+        raise NotImplementedError
+
+    def survivors(self) -> str:
+        """What the slot still lists, for the message of a slot that would not empty."""
+        try:
+            return describe_tasks(self.members())
+        except OSError as error:
+            return f"cannot list: {error}"
 
     def remove(self) -> None:
         raise NotImplementedError
@@ -420,30 +444,40 @@ class V2SlotCgroup(SlotCgroup):
             listed.update(int(p) for p in read_text(self._file(name)).split())
         return listed
 
+    def survivors(self) -> str:
+        try:
+            events = read_text(self._file("cgroup.events")).replace("\n", " ").strip()
+        except OSError as error:
+            events = str(error)
+        return f"{super().survivors()} ({events})"
+
     def kill_all(self, keep_unreaped: frozenset[int] = frozenset()) -> int | None:
         """Kill everything in the leaf; returns how many thread groups and threads were
         listed when it started dying (0 if it was empty), None if it would not empty.
 
         `cgroup.kill` (5.14+) kills every process of the cgroup, and those forked while it
-        works, in one step. Without it: freeze, list every thread group and thread, SIGKILL
-        them, thaw, until `populated` says the cgroup is empty."""
+        works, in one step. It is only the first strike: on Linux 6.1 it misses the threads of
+        a thread group whose leader already exited (it signals the zombie leader, and the
+        other threads sleep on; the thread_outlives_leader attacks caught it). So until
+        `populated` says the cgroup is empty, and from the start without cgroup.kill: freeze,
+        list every thread group and every thread, SIGKILL each (a thread id kills its whole
+        group), thaw."""
         if not os.path.isdir(self.path) or not populated(self.path):
             return 0
         deadline = time.monotonic() + KILL_DEADLINE
         listed = self.members()
         count = len(listed)
-        has_kill = "cgroup.kill" not in HIDDEN and os.path.exists(self._file("cgroup.kill"))
-        if has_kill:
+        if "cgroup.kill" not in HIDDEN and os.path.exists(self._file("cgroup.kill")):
             write_text(self._file("cgroup.kill"), "1")
+            time.sleep(0.001)
         while populated(self.path):
             if time.monotonic() > deadline:
                 return None
-            if not has_kill:
-                self._freeze(True)
-                listed = self.members()
-                kill_listed(listed)
-                self._freeze(False)
-                count = max(count, len(listed))
+            self._freeze(True)
+            listed = self.members()
+            kill_listed(listed)
+            self._freeze(False)
+            count = max(count, len(listed))
             reap(listed, keep_unreaped)
             time.sleep(0.001)
         reap(listed, keep_unreaped)

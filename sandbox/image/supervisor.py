@@ -485,7 +485,7 @@ class Run:
             cgroup = process.cgroup
             killed = cgroup.kill_all()
             if killed is None:
-                raise Anomaly(f"slot {process.slot}: processes survived SIGKILL")
+                raise Anomaly(f"slot {process.slot}: processes survived SIGKILL: {cgroup.survivors()}")
             leftovers += killed
             results.append(self._result(process))
         reap_orphans()
