@@ -171,21 +171,22 @@ class PackageIndex:
 
     def __init__(self, recheck_after: float = 1.0):
         self.recheck_after = recheck_after
-        self._known: dict[Path, tuple[str, PackageStats, float]] = {}
+        self._known: dict[Path, tuple[str, PackageStats, float, tuple[int, int]]] = {}
         self._lock = threading.Lock()
 
     def stats(self, folder: str | os.PathLike[str]) -> PackageStats:
         root = Path(os.path.abspath(folder))
         now = time.monotonic()
+        identity = _identity(root)  # a folder replaced by another one is another inode: look again now
         with self._lock:
             known = self._known.get(root)
-        if known is not None and now - known[2] < self.recheck_after:
+        if known is not None and now - known[2] < self.recheck_after and known[3] == identity:
             return known[1]
         files = package_files(root)
         signature = _signature(files)
         if known is not None and known[0] == signature:
             with self._lock:
-                self._known[root] = (signature, known[1], now)
+                self._known[root] = (signature, known[1], now, identity)
             return known[1]
         stats = _read_sidecar(root, signature)
         if stats is None:
@@ -195,7 +196,7 @@ class PackageIndex:
                 return self.stats(root)
             _write_sidecar(root, signature, stats)
         with self._lock:
-            self._known[root] = (signature, stats, time.monotonic())
+            self._known[root] = (signature, stats, time.monotonic(), identity)
         return stats
 
     def content_hash(self, folder: str | os.PathLike[str]) -> str:
@@ -207,11 +208,16 @@ class PackageIndex:
         signature = _signature(package_files(root))
         _write_sidecar(root, signature, stats)
         with self._lock:
-            self._known[root] = (signature, stats, time.monotonic())
+            self._known[root] = (signature, stats, time.monotonic(), _identity(root))
 
     def forget(self, folder: str | os.PathLike[str]) -> None:
         with self._lock:
             self._known.pop(Path(os.path.abspath(folder)), None)
+
+
+def _identity(root: Path) -> tuple[int, int]:
+    info = root.stat()
+    return info.st_dev, info.st_ino
 
 
 def _read_sidecar(root: Path, signature: str) -> PackageStats | None:

@@ -107,7 +107,7 @@ def _problem_summary(problem: Problem, version: str | None = None) -> dict:
     return dict(
         id=problem.id, name=problem.name, task_type=problem.task_type.value, time_limit=problem.time_limit,
         memory_limit=problem.memory_limit, score_precision=problem.score_precision, max_score=problem.max_score,
-        year=problem.year, version=version, tests=len(problem.tests),
+        year=problem.year, version=version, test_count=len(problem.tests),
         subtasks=[SubtaskSummary(name=s.name, points=s.points, tests=len(s.tests)) for s in problem.subtasks],
     )
 

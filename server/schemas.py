@@ -127,7 +127,7 @@ class ProblemSummary(BaseModel):
     max_score: float
     year: int | None
     subtasks: list[SubtaskSummary]
-    tests: int = Field(default=0, description="Distinct tests of the problem.")
+    test_count: int = Field(default=0, description="Distinct tests of the problem.")
     version: str | None = Field(default=None, description="Content hash of the problem's files: its version.")
 
 

@@ -93,11 +93,14 @@ class WorkerRuntime:
         while not self._stop.is_set():
             try:
                 self.redis.set(WORKER_KEY.format(self.name), info, ex=WORKER_KEY_TTL)
-                self.metrics.refresh(host=socket.gethostname(), boxes=self.pool.size, boxes_busy=self.pool.busy,
-                                     current=self.current)
+                self.refresh_gauges()
             except Exception as error:  # noqa: BLE001 - Redis restarting: try again shortly
                 log.warning("could not announce worker: %s", error)
             self._stop.wait(2.0)
+
+    def refresh_gauges(self) -> None:
+        self.metrics.refresh(host=socket.gethostname(), boxes=self.pool.size, boxes_busy=self.pool.busy,
+                             current=self.current)
 
     # -- problems ------------------------------------------------------------------------------
 
@@ -142,6 +145,13 @@ class WorkerRuntime:
         self.pool.close()
 
 
+def _quietly(action) -> None:
+    try:
+        action()
+    except Exception as error:  # noqa: BLE001 - gauges must never fail a job
+        log.warning("could not refresh the worker's gauges: %s", error)
+
+
 class GradingWorker(SimpleWorker):
     def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
         return HEARTBEAT_TTL
@@ -162,6 +172,7 @@ class GradingWorker(SimpleWorker):
         runtime = _runtime
         if runtime is not None:
             runtime.current = job.args[0] if job.args else None
+            _quietly(runtime.refresh_gauges)
         try:
             self.perform_job(job, queue, execution)
         finally:
@@ -170,6 +181,7 @@ class GradingWorker(SimpleWorker):
             if runtime is not None:
                 runtime.current = None
                 runtime.release_problem()
+                _quietly(runtime.refresh_gauges)
         self.set_state(WorkerStatus.IDLE)
 
     def handle_exception(self, job, *exc_info) -> None:
