@@ -62,7 +62,7 @@ def _subtasks(tests_per_problem: int) -> list[tuple[str, int, list[str]]]:
 
 def write_fixture(folder: Path, *, years: tuple[int, ...] = (2024,), problems_per_year: int = 6,
                   tests_per_problem: int = 40, test_bytes: int = 900_000, seed: int = 11,
-                  split: str = "test") -> tuple[Path, Path, list[FixtureYear]]:
+                  split: str = "test", row_group_bytes: int = ROW_GROUP_BYTES) -> tuple[Path, Path, list[FixtureYear]]:
     """Write `<folder>/ioi/<split>-00000-of-00001.parquet` and `<folder>/ioi-test-cases/<year>.parquet`;
     returns (problems file, tests folder, what each year holds). Memory stays at one row group."""
     import pyarrow as pa
@@ -97,7 +97,7 @@ def write_fixture(folder: Path, *, years: tuple[int, ...] = (2024,), problems_pe
         all_tests = [(pid, test) for pid in ids for test in subtasks[-1][2]]
         rng.shuffle(all_tests)  # rows of different problems interleave, as nothing promises order
         per_row = test_bytes + 64
-        rows_per_group = max(1, ROW_GROUP_BYTES // per_row)
+        rows_per_group = max(1, row_group_bytes // per_row)
         total = 0
         path = tests_dir / f"{year}.parquet"
         with pq.ParquetWriter(path, test_schema) as writer:

@@ -75,8 +75,21 @@ def _years(values: list[str] | None) -> list[int] | None:
     return years
 
 
-def cmd_problems_import(args: argparse.Namespace) -> int:
+def _peak_rss_mib() -> float:
+    """This program's peak resident memory. VmHWM, not getrusage: after exec, ru_maxrss still
+    counts the memory of the (large) parent the process was forked from."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
     import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cmd_problems_import(args: argparse.Namespace) -> int:
     import time
 
     from .problems.importing import ImportError_, Progress, import_datasets
@@ -88,7 +101,7 @@ def cmd_problems_import(args: argparse.Namespace) -> int:
                                    split=args.split, problem_ids=args.problem, kind=args.kind, progress=progress)
     except ImportError_ as error:
         raise UsageError(str(error)) from error
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _peak_rss_mib()
     summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items())) or "nothing to import"
     progress.note(f"done in {time.monotonic() - started:.1f} s: {summary}; peak memory {peak:.0f} MiB; "
                   f"serve them with: ioi-grader serve --problems {args.out}")
