@@ -7,7 +7,8 @@ folders does not. Hidden entries (names starting with ".") are not part of a pac
 local bookkeeping such as the hash sidecar below. Symbolic links are followed, so a folder that
 links shared data in place packs the data itself.
 
-A *package* is a gzip-compressed tar of those files in path order. It is verified by unpacking
+The folder's own name is hashed too (a Kattis package is named by its folder); its location is
+not. A *package* is a gzip-compressed tar of the files in path order. It is verified by unpacking
 it and hashing the result: the hash does not depend on how the bytes travelled.
 """
 
@@ -23,7 +24,6 @@ import tarfile
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -101,10 +101,11 @@ def package_files(folder: str | os.PathLike[str]) -> list[PackageFile]:
 
 
 class _Hasher:
-    """The content hash: SHA-256 over `<sha256 of file>  <size>  <path>\\n` lines in path order."""
+    """The content hash: SHA-256 over the folder's name (a Kattis package is named by its folder),
+    then `<sha256 of file>  <size>  <path>\\n` lines in path order."""
 
-    def __init__(self) -> None:
-        self._digest = hashlib.sha256(b"ioi-grader package v1\n")
+    def __init__(self, name: str) -> None:
+        self._digest = hashlib.sha256(f"ioi-grader package v1\nname {name}\n".encode())
         self.files = 0
         self.bytes = 0
         self._last = ""
@@ -141,7 +142,7 @@ def content_hash(folder: str | os.PathLike[str]) -> PackageStats:
     """Hash every file of the folder (reads all of it)."""
     for _ in range(3):
         files = package_files(folder)
-        hasher = _Hasher()
+        hasher = _Hasher(Path(os.path.abspath(folder)).name)
         try:
             for file in files:
                 digest, size = _file_sha256(file.source, file.size)
@@ -268,7 +269,7 @@ def write_package(folder: str | os.PathLike[str], out: BinaryIO, compresslevel: 
     """Write the folder's package (tar.gz, files in path order) to `out`; returns the content hash
     of exactly what was written. Level 1 gzip: test data shrinks several times at disk speed."""
     files = package_files(folder)
-    hasher = _Hasher()
+    hasher = _Hasher(Path(os.path.abspath(folder)).name)
     with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=compresslevel, mtime=0) as compressed, \
             tarfile.open(fileobj=compressed, mode="w|", format=tarfile.PAX_FORMAT) as archive:
         for file in files:
@@ -318,12 +319,8 @@ def unpack_package(stream: BinaryIO, dest: str | os.PathLike[str]) -> PackageSta
                     out.write(block)
                     written += len(block)
             hasher_entries.append((str(path), written, digest.hexdigest()))
-    hasher = _Hasher()
+    hasher = _Hasher(Path(os.path.abspath(root)).name)
     for path, size, digest in sorted(hasher_entries):
         hasher.add(path, size, digest)
     return hasher.stats()
 
-
-def iter_chunks(stream: BinaryIO, size: int) -> Iterator[bytes]:
-    while block := stream.read(size):
-        yield block

@@ -28,7 +28,7 @@ from pydantic import BaseModel
 from redis import Redis
 
 from ..grading.grader import GradingError
-from ..problems.package import PackageStats, unpack_package, write_package
+from ..problems.package import unpack_package, write_package
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ class PackageChanged(RuntimeError):
 class PackageManifest(BaseModel):
     content_hash: str
     problem_id: str
+    folder_name: str  # the task folder's name, part of the version (Kattis names problems by it)
     files: int
     bytes: int = 0  # unpacked size
     packed_bytes: int
@@ -70,7 +71,7 @@ class PackageManifest(BaseModel):
 class PackageTransport(Protocol):
     def publish(self, problem_id: str, folder: Path, content_hash: str) -> PackageManifest: ...
 
-    def fetch(self, content_hash: str, dest: Path, on_bytes: Callable[[int], None] | None = None) -> PackageStats: ...
+    def fetch(self, content_hash: str, dest: Path, on_bytes: Callable[[int], None] | None = None) -> Path: ...
 
 
 class _ChunkWriter(io.RawIOBase):
@@ -179,7 +180,8 @@ class RedisPackages:
                 self._drop_chunks(content_hash, len(writer.sha256))
                 raise PackageChanged(content_hash, stats.content_hash)
             manifest = PackageManifest(
-                content_hash=content_hash, problem_id=problem_id, files=stats.files, bytes=stats.bytes,
+                content_hash=content_hash, problem_id=problem_id, folder_name=Path(folder).name,
+                files=stats.files, bytes=stats.bytes,
                 packed_bytes=writer.total, chunk_bytes=CHUNK_BYTES, chunk_sha256=writer.sha256,
                 published_at=time.time(),
             )
@@ -196,22 +198,27 @@ class RedisPackages:
         if count:
             self.redis.delete(*[CHUNK_KEY.format(content_hash, i) for i in range(count)])
 
-    def fetch(self, content_hash: str, dest: Path, on_bytes: Callable[[int], None] | None = None) -> PackageStats:
-        """Unpack the package into the empty folder `dest` and verify it; returns what was unpacked."""
+    def fetch(self, content_hash: str, dest: Path, on_bytes: Callable[[int], None] | None = None) -> Path:
+        """Unpack the package as a task folder inside `dest` (named as on the API host), verify it
+        and return the task folder."""
         manifest = self.manifest(content_hash)
         if manifest is None:
             raise PackageUnavailable(f"problem version {content_hash[:12]} is not published (expired, or Redis lost "
                                      "it); submitting the problem again publishes it")
+        name = manifest.folder_name
+        if not name or name.startswith(".") or "/" in name or "\0" in name:
+            raise PackageCorrupt(f"package {content_hash[:12]} names a bad folder {name!r}")
+        folder = Path(dest) / name
         reader = io.BufferedReader(_ChunkReader(self.redis, manifest, on_bytes), CHUNK_BYTES)
         try:
-            stats = unpack_package(reader, dest)
+            stats = unpack_package(reader, folder)
         except (OSError, EOFError, ValueError, tarfile.TarError) as error:
             if isinstance(error, GradingError):
                 raise
             raise PackageCorrupt(f"package {content_hash[:12]} does not unpack: {error}") from error
         if stats.content_hash != content_hash:
             raise PackageCorrupt(f"package {content_hash[:12]} unpacked to content {stats.content_hash[:12]}")
-        return stats
+        return folder
 
 
 def folder_bytes(folder: Path) -> int:

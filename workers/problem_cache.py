@@ -2,7 +2,8 @@
 
 Layout under the cache folder (one per host; several worker processes may share it):
 
-    <hash>/          the unpacked package, a task folder (present = complete and verified)
+    <hash>/<name>/   the unpacked package: the task folder, named as on the API host
+                     (<hash>/ present = complete and verified)
     <hash>.lock      flock: shared while a job uses the version, exclusive to fetch or evict it;
                      its mtime is the version's last use
     <hash>.size      bytes on disk, so the LRU sweep does not walk every folder
@@ -20,13 +21,13 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..problems.loader import load_problem
 from ..problems.model import Problem
-from ..problems.package import PackageStats
 from .packages import PackageCorrupt, folder_bytes
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ class Pin:
 
 
 class ProblemCache:
-    def __init__(self, root: Path, max_bytes: int, fetch: Callable[[str, Path, Callable[[int], None]], PackageStats],
+    def __init__(self, root: Path, max_bytes: int, fetch: Callable[[str, Path, Callable[[int], None]], Path],
                  on_event: Callable[[CacheEvent], None] | None = None):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
@@ -87,7 +88,7 @@ class ProblemCache:
         for leftover in self.root.glob(".staging-*"):
             # Another process on this host may be unpacking right now: only remove old ones.
             try:
-                if os.path.getmtime(leftover) < _now() - 3600:
+                if os.path.getmtime(leftover) < time.time() - 3600:
                     shutil.rmtree(leftover, ignore_errors=True)
             except OSError:
                 pass
@@ -152,7 +153,10 @@ class ProblemCache:
         with self._lock:
             problem = self._loaded.get(content_hash)
         if problem is None:
-            problem = load_problem(self.entry(content_hash))
+            folders = [p for p in self.entry(content_hash).iterdir() if p.is_dir() and not p.name.startswith(".")]
+            if len(folders) != 1:
+                raise PackageCorrupt(f"cache entry {content_hash[:12]} holds {len(folders)} task folders")
+            problem = load_problem(folders[0])
             with self._lock:
                 self._loaded[content_hash] = problem
         if problem.id != problem_id:
@@ -213,8 +217,3 @@ class ProblemCache:
             log.info("evicted problem version %s (%d bytes) from the cache", content_hash[:12], size)
         return evicted
 
-
-def _now() -> float:
-    import time
-
-    return time.time()

@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import datasets
 import pyarrow.parquet as pq
@@ -164,3 +163,33 @@ def test_a_year_sized_import_streams_in_bounded_memory(tmp_path):
     assert "6 imported" in stderr
     written = sum(f.stat().st_size for f in (tmp_path / "out").rglob("tests/*"))
     assert written == year.test_bytes
+
+
+@pytest.mark.docker
+def test_an_imported_problem_grades(small, tmp_path, grader):
+    from ioi_grader.bench.openr1_fixture import CORRECT_SOLUTION
+    from ioi_grader.grading.submission import Submission
+    from ioi_grader.server.reward import prepare_code
+
+    problems, tests, _ = small
+    import_datasets(str(problems), tmp_path / "out", tests=str(tests), years=[2024], progress=quiet())
+    problem = load_problem(tmp_path / "out" / "2024-sum24a")
+    code = prepare_code(f"```cpp\n{CORRECT_SOLUTION}```", problem)  # what the reward endpoint grades
+    assert grader.grade(problem, Submission(code=code)).score == 100.0
+    wrong = prepare_code("```cpp\nint sum(int A, int B) { return A - B; }\n```", problem)
+    assert grader.grade(problem, Submission(code=wrong)).score == 0.0
+
+
+def test_serve_imports_a_dataset_once_then_serves_the_cache(small, tmp_path, monkeypatch):
+    from ioi_grader.server import serve as serve_module
+
+    problems, tests, _ = small
+    spec = serve_module.DatasetSpec(source=str(problems), tests=str(tests), years=[2024])
+    (folder,) = serve_module.prepare_datasets([spec], tmp_path / "data")
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == ["2024-sum24a", "2024-sum24b"]
+
+    def no_import(*args, **kwargs):
+        raise AssertionError("imported again")
+
+    monkeypatch.setattr("ioi_grader.problems.importing.import_datasets", no_import)
+    assert serve_module.prepare_datasets([spec], tmp_path / "data") == [folder]

@@ -22,8 +22,8 @@ from ioi_grader.problems.package import (
 from problem_loader_helpers import FISH
 
 
-def folder(tmp_path: Path, files: dict[str, str], name: str = "task") -> Path:
-    root = tmp_path / name
+def folder(tmp_path: Path, files: dict[str, str], where: str = "here", name: str = "task") -> Path:
+    root = tmp_path / where / name
     for relative, text in files.items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text(text)
@@ -34,6 +34,7 @@ def test_the_hash_covers_every_file_and_only_the_files(tmp_path):
     base = {"problem.json": "{}", "tests/1.in": "1\n", "tests/1.out": "2\n"}
     one = content_hash(folder(tmp_path, base, "one")).content_hash
     assert content_hash(folder(tmp_path, base, "two")).content_hash == one  # location does not matter
+    assert content_hash(folder(tmp_path, base, "two", name="other")).content_hash != one  # the name does
     assert content_hash(folder(tmp_path, {**base, "tests/1.out": "3\n"}, "three")).content_hash != one
     assert content_hash(folder(tmp_path, {**base, "tests/2.in": ""}, "four")).content_hash != one
     renamed = {"problem.json": "{}", "tests/1.in": "1\n", "tests/one.out": "2\n"}
@@ -44,8 +45,8 @@ def test_the_hash_covers_every_file_and_only_the_files(tmp_path):
 
 def test_links_are_followed_so_linked_data_is_packed(tmp_path):
     data = folder(tmp_path, {"1.in": "1\n", "1.out": "2\n"}, "data")
-    linked = tmp_path / "linked"
-    linked.mkdir()
+    linked = tmp_path / "linked" / "task"
+    linked.mkdir(parents=True)
     (linked / "problem.json").write_text("{}")
     os.symlink(data, linked / "tests")
     copied = folder(tmp_path, {"problem.json": "{}", "tests/1.in": "1\n", "tests/1.out": "2\n"}, "copied")
@@ -61,7 +62,7 @@ def test_a_package_unpacks_to_the_same_content(tmp_path):
     written = write_package(source, buffer)
     assert written == content_hash(source)
     buffer.seek(0)
-    dest = tmp_path / "out"
+    dest = tmp_path / "out" / "task"
     assert unpack_package(buffer, dest) == written
     assert (dest / "a/b/c.txt").read_text() == "x" * 100_000
 
@@ -72,7 +73,7 @@ def test_the_real_fish_package_round_trips(tmp_path):
     assert written.files > 400 and written.bytes > 100 << 20
     assert buffer.tell() < written.bytes / 2  # test data compresses
     buffer.seek(0)
-    assert unpack_package(buffer, tmp_path / "fish") == written == content_hash(tmp_path / "fish")
+    assert unpack_package(buffer, tmp_path / FISH.name) == written == content_hash(tmp_path / FISH.name)
 
 
 @pytest.mark.parametrize("member", ["../escape", "/abs", "a/../../b", ".hidden", "ok/.hidden"])
@@ -117,6 +118,6 @@ def test_the_index_rehashes_only_after_a_change(tmp_path):
     slow = PackageIndex(recheck_after=3600)
     before = slow.content_hash(root)
     other = folder(tmp_path, {"problem.json": "{}", "tests/1.in": "3\n"}, "other")
-    os.rename(root, tmp_path / "old")
+    os.rename(root, tmp_path / "old-task")
     os.rename(other, root)
     assert slow.content_hash(root) != before

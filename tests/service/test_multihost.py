@@ -144,7 +144,7 @@ def test_submissions_and_rewards_spread_over_both_worker_hosts(cluster):
     for host in ("b", "c"):
         stats = worker_stats(cluster, host)
         assert stats["cache_misses"] == 1 and stats["fetch_bytes"] > 0, (host, stats)
-        assert (cluster.root / host / "packages" / version / "problem.json").is_file()
+        assert (cluster.root / host / "packages" / version / "aplusb" / "problem.json").is_file()
 
 
 def test_an_upload_on_a_is_graded_on_b_and_c(cluster):

@@ -48,9 +48,10 @@ def test_publish_then_fetch_gives_the_same_version(redis, tmp_path):
     assert 0 < redis.ttl(MANIFEST_KEY.format(version)) <= 600
     assert packages.publish("aplusb", folder, version) == manifest  # idempotent
     received = []
-    stats = packages.fetch(version, tmp_path / "fetched", received.append)
-    assert stats.content_hash == version and sum(received) == manifest.packed_bytes
-    assert (tmp_path / "fetched" / "problem.json").read_bytes() == (folder / "problem.json").read_bytes()
+    fetched = packages.fetch(version, tmp_path / "fetched", received.append)
+    assert fetched == tmp_path / "fetched" / "aplusb" and sum(received) == manifest.packed_bytes
+    assert content_hash(fetched).content_hash == version
+    assert (fetched / "problem.json").read_bytes() == (folder / "problem.json").read_bytes()
 
 
 def test_a_folder_that_changed_is_not_published_under_the_old_hash(redis, tmp_path):
