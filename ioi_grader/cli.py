@@ -92,14 +92,14 @@ def _peak_rss_mib() -> float:
 def cmd_problems_import(args: argparse.Namespace) -> int:
     import time
 
-    from .problems.importing import ImportError_, Progress, import_datasets
+    from .problems.importing import DatasetImportError, Progress, import_datasets
 
     started = time.monotonic()
     progress = Progress()
     try:
         outcomes = import_datasets(args.source, args.out, tests=args.tests, years=_years(args.years),
                                    split=args.split, problem_ids=args.problem, kind=args.kind, progress=progress)
-    except ImportError_ as error:
+    except DatasetImportError as error:
         raise UsageError(str(error)) from error
     peak = _peak_rss_mib()
     summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items())) or "nothing to import"
@@ -121,7 +121,7 @@ def cmd_sandbox_build(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .server.serve import DatasetSpec, ServeError, serve
 
-    from .problems.importing import ImportError_
+    from .problems.importing import DatasetImportError
 
     try:
         serve(host=args.host, port=args.port, workers=args.workers, problem_dirs=[Path(p) for p in args.problems],
@@ -130,7 +130,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
               datasets=[DatasetSpec(source=d, tests=args.dataset_tests, years=_years(args.years))
                         for d in args.dataset],
               refresh_datasets=args.refresh_datasets)
-    except (ServeError, ImportError_) as error:
+    except (ServeError, DatasetImportError) as error:
         raise UsageError(str(error)) from error
     return 0
 

@@ -38,8 +38,8 @@ JOURNAL = ".tests-done"  # in a staging folder: the tests fully written, one nam
 FINGERPRINT = ".fingerprint"  # in a staging folder: what it is being assembled from
 
 
-class ImportError_(RuntimeError):
-    """The import cannot start: a wrong source or argument (the message says which)."""
+class DatasetImportError(RuntimeError):
+    """The import cannot go on: a wrong source or argument, or a source that broke (the message says which)."""
 
 
 # -- progress ------------------------------------------------------------------------------------
@@ -312,12 +312,12 @@ def importer_kind(source: str, kind: str | None = None) -> type[DatasetImporter]
 
     if kind is not None:
         if kind not in IMPORTERS:
-            raise ImportError_(f"unknown dataset kind {kind!r}; known: {', '.join(sorted(IMPORTERS))}")
+            raise DatasetImportError(f"unknown dataset kind {kind!r}; known: {', '.join(sorted(IMPORTERS))}")
         return IMPORTERS[kind]
     for importer in IMPORTERS.values():
         if importer.recognizes(source):
             return importer
-    raise ImportError_(f"{source}: not a dataset this command knows ({', '.join(sorted(IMPORTERS))}); "
+    raise DatasetImportError(f"{source}: not a dataset this command knows ({', '.join(sorted(IMPORTERS))}); "
                        "name its kind with --kind")
 
 

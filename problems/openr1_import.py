@@ -22,7 +22,7 @@ from typing import Any, TextIO
 from .importing import (
     JOURNAL,
     DatasetImporter,
-    ImportError_,
+    DatasetImportError,
     ImportOutput,
     Progress,
     RowGroup,
@@ -169,17 +169,20 @@ class OpenR1IOIImport(DatasetImporter):
                 rows += pq.read_table(file, columns=list(PROBLEM_COLUMNS)).to_pylist()
             return rows
         if _looks_local(self.source):
-            raise ImportError_(f"{self.source}: no such file or folder")
+            raise DatasetImportError(f"{self.source}: no such file or folder")
         import datasets
 
-        loaded = datasets.load_dataset(self.source, split=self.split) if self.split else \
-            datasets.load_dataset(self.source)
+        try:
+            loaded = datasets.load_dataset(self.source, split=self.split) if self.split else \
+                datasets.load_dataset(self.source)
+        except Exception as error:  # noqa: BLE001 - offline, unknown dataset, no access: say which
+            raise DatasetImportError(f"{self.source}: cannot load it from the Hugging Face hub: {error}") from error
         splits = [loaded] if self.split else [loaded[name] for name in loaded]
         rows = []
         for split in splits:
             missing = [c for c in PROBLEM_COLUMNS if c not in split.column_names]
             if missing:
-                raise ImportError_(f"{self.source}: not an open-r1/ioi dataset: missing columns {', '.join(missing)}")
+                raise DatasetImportError(f"{self.source}: not an open-r1/ioi dataset: missing columns {', '.join(missing)}")
             rows += list(split)
         return rows
 
@@ -209,7 +212,7 @@ class OpenR1IOIImport(DatasetImporter):
         if self.years is not None:
             absent = sorted(self.years - {y for y, _ in grouped})
             if absent:
-                raise ImportError_(f"{self.source}: no problems of year(s) {', '.join(map(str, absent))}")
+                raise DatasetImportError(f"{self.source}: no problems of year(s) {', '.join(map(str, absent))}")
         return grouped
 
     # -- the tests dataset ---------------------------------------------------------------------
@@ -229,7 +232,7 @@ class OpenR1IOIImport(DatasetImporter):
                                                 f"{year}/*.parquet", "year")
             return files
         if _looks_local(self.tests):
-            raise ImportError_(f"{self.tests}: no such file or folder")
+            raise DatasetImportError(f"{self.tests}: no such file or folder")
         return None
 
     def run(self, out: ImportOutput, progress: Progress) -> dict[str, int]:
@@ -332,13 +335,24 @@ class OpenR1IOIImport(DatasetImporter):
     def _stream_hub(self, year: int, pending: dict[str, _Pending], progress: Progress) -> None:
         import datasets
 
-        stream = datasets.load_dataset(self.tests, name=str(year), split="train", streaming=True)
+        try:
+            stream = datasets.load_dataset(self.tests, name=str(year), split="train", streaming=True)
+        except Exception as error:  # noqa: BLE001
+            raise DatasetImportError(f"{self.tests} ({year}): cannot stream it from the Hugging Face hub: {error}") from error
         progress.begin(f"{year} tests")
         progress.note(f"{year}: {len(pending)} problem(s) to import; streaming tests from {self.tests} ({year})")
-        for row in stream:
+        rows = iter(stream)
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                break
+            except Exception as error:  # noqa: BLE001 - the connection dropped, most likely
+                raise DatasetImportError(f"{self.tests} ({year}): the stream broke after {progress.rows} rows: {error}; "
+                                   "run the same command again to resume") from error
             missing = [c for c in TEST_COLUMNS if c not in row]
             if missing:
-                raise ImportError_(f"{self.tests}: not an open-r1/ioi-test-cases dataset: missing {', '.join(missing)}")
+                raise DatasetImportError(f"{self.tests}: not an open-r1/ioi-test-cases dataset: missing {', '.join(missing)}")
             item = pending.get(row["problem_id"])
             name = row["test_name"]
             size = len(row["test_input"] or "") + len(row["test_output"] or "")

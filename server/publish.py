@@ -45,10 +45,13 @@ class ProblemPublisher:
             with lock:
                 known = self._published.get(version)
                 now = time.monotonic()
-                if known is not None and now - known[1] < KEEP_INTERVAL:
-                    return version
                 try:
-                    if known is not None and self.packages.manifest(version) is not None:
+                    # One cheap EXISTS per job: a Redis that lost its data (restarted without
+                    # persistence) gets the package again before a job can name it.
+                    present = known is not None and self.packages.published(version)
+                    if present and now - known[1] < KEEP_INTERVAL:
+                        return version
+                    if present:
                         self.packages.keep(known[0])
                         manifest = known[0]
                     else:

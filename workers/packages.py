@@ -36,7 +36,7 @@ MANIFEST_KEY = "ioi:pkg:{}"
 CHUNK_KEY = "ioi:pkg:{}:{}"
 LOCK_KEY = "ioi:pkg:{}:lock"
 CHUNK_BYTES = 1 << 20
-DEFAULT_TTL = 7 * 24 * 3600
+DEFAULT_TTL = int(os.environ.get("IOI_GRADER_PACKAGE_TTL", 7 * 24 * 3600))
 PUBLISH_LOCK_SECONDS = 600
 
 
@@ -142,6 +142,9 @@ class RedisPackages:
     def __init__(self, redis: Redis, ttl: int = DEFAULT_TTL):
         self.redis = redis
         self.ttl = ttl
+
+    def published(self, content_hash: str) -> bool:
+        return bool(self.redis.exists(MANIFEST_KEY.format(content_hash)))
 
     def manifest(self, content_hash: str) -> PackageManifest | None:
         raw = self.redis.get(MANIFEST_KEY.format(content_hash))
