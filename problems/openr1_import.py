@@ -60,7 +60,7 @@ class _Pending:
     staging: Path
     communication: bool
     done: set[str] = field(default_factory=set)
-    seen: set[str] = field(default_factory=set)  # tests written by this run
+    seen: set[tuple[str, str]] = field(default_factory=set)  # (test, side) written by this run
     bytes: int = 0
     error: str | None = None
     journal: TextIO | None = None

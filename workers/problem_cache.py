@@ -202,11 +202,10 @@ class ProblemCache:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
                     continue  # in use right now
+                if not self.entry(content_hash).is_dir():
+                    continue  # another process of this host evicted it first
                 trash = Path(tempfile.mkdtemp(prefix=".trash-", dir=self.root))
-                try:
-                    os.replace(self.entry(content_hash), trash / "entry")
-                except FileNotFoundError:
-                    continue
+                os.replace(self.entry(content_hash), trash / "entry")
                 (self.root / f"{content_hash}.size").unlink(missing_ok=True)
                 fcntl.flock(handle, fcntl.LOCK_UN)
             shutil.rmtree(trash, ignore_errors=True)
