@@ -71,7 +71,8 @@ def _phase(cluster: Cluster, problem_id: str, codes: list[str]) -> dict:
     failed = [v for v in views if v["state"] != "done"]
     if failed:
         raise RuntimeError(f"benchmark submissions failed: {failed[:2]}")
-    tests = sum(sum(1 for t in v["result"]["tests"].values() if t["status"] not in ("SKIPPED", "CE")) for v in views)
+    tests = sum(len({t["name"] for s in v["result"]["subtasks"] for t in s["tests"]
+                     if t["status"] not in ("SKIPPED", "CE")}) for v in views)
     return {"submissions": len(views), "tests": tests, "wall": round(wall, 2),
             "submissions_per_minute": round(60 * len(views) / wall, 2), "tests_per_second": round(tests / wall, 2),
             "scores": sorted({v["result"]["score"] for v in views}),
@@ -80,7 +81,7 @@ def _phase(cluster: Cluster, problem_id: str, codes: list[str]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ioi-grader bench hosts", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--submissions", type=int, default=6, help="fish submissions per phase")
+    parser.add_argument("--submissions", type=int, default=4, help="fish submissions per phase")
     parser.add_argument("--shared", default=str(REPO.parent / "shared" / "data"))
     parser.add_argument("--json", metavar="PATH")
     args = parser.parse_args(argv)

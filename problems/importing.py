@@ -75,8 +75,7 @@ class Progress:
 
     def begin(self, label: str, bytes_total: int = 0) -> None:
         self.label, self.rows, self.bytes_done, self.bytes_total = label, 0, 0, bytes_total
-        self.started = time.monotonic()
-        self._last = 0.0
+        self.started = self._last = time.monotonic()
 
     def advance(self, rows: int = 0, nbytes: int = 0) -> None:
         self.rows += rows
