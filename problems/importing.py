@@ -121,7 +121,7 @@ class ImportOutput:
     def __init__(self, root: Path, index: PackageIndex | None = None):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
-        self.index = index or PackageIndex(recheck_after=0)
+        self.index = index or PackageIndex(recheck_after=0, write_sidecars=True)
         self._state_path = self.root / STATE_FILE
         try:
             self.state: dict[str, Any] = json.loads(self._state_path.read_text())

@@ -164,14 +164,17 @@ def _signature(files: list[PackageFile]) -> str:
 class PackageIndex:
     """Content hashes of task folders, recomputed only when a folder's files change.
 
-    Each answer is remembered against the folder's signature (paths, sizes, mtimes), in memory
-    and, when the folder is writable, in a hidden sidecar file so that a restart does not read
-    gigabytes of tests again. `recheck_after` seconds bound how often the signature itself is
-    taken (a stat of every file).
+    Each answer is remembered against the folder's signature (paths, sizes, mtimes) in memory,
+    and read from a hidden sidecar file in the folder when one matches, so that a restart does
+    not read gigabytes of tests again. Sidecars are written only with `write_sidecars`, by the
+    owner of the folders (the import, for the folders it writes): a user's own task folders are
+    never written to. `recheck_after` seconds bound how often the signature itself is taken (a
+    stat of every file).
     """
 
-    def __init__(self, recheck_after: float = 1.0):
+    def __init__(self, recheck_after: float = 1.0, write_sidecars: bool = False):
         self.recheck_after = recheck_after
+        self.write_sidecars = write_sidecars
         self._known: dict[Path, tuple[str, PackageStats, float, tuple[int, int]]] = {}
         self._lock = threading.Lock()
 
@@ -195,7 +198,8 @@ class PackageIndex:
             # Hashing took time: the signature must still describe what was hashed.
             if _signature(package_files(root)) != signature:
                 return self.stats(root)
-            _write_sidecar(root, signature, stats)
+            if self.write_sidecars:
+                _write_sidecar(root, signature, stats)
         with self._lock:
             self._known[root] = (signature, stats, time.monotonic(), identity)
         return stats
@@ -207,7 +211,8 @@ class PackageIndex:
         """Record a hash computed elsewhere (e.g. while unpacking), for the folder as it is now."""
         root = Path(os.path.abspath(folder))
         signature = _signature(package_files(root))
-        _write_sidecar(root, signature, stats)
+        if self.write_sidecars:
+            _write_sidecar(root, signature, stats)
         with self._lock:
             self._known[root] = (signature, stats, time.monotonic(), _identity(root))
 

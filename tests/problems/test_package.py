@@ -106,7 +106,8 @@ def test_unpack_refuses_links(tmp_path):
 
 def test_the_index_rehashes_only_after_a_change(tmp_path):
     root = folder(tmp_path, {"problem.json": "{}", "tests/1.in": "1\n"})
-    index = PackageIndex(recheck_after=0)
+    assert PackageIndex(recheck_after=0).content_hash(root) and not (root / HASH_SIDECAR).exists()  # read-only
+    index = PackageIndex(recheck_after=0, write_sidecars=True)
     first = index.content_hash(root)
     assert (root / HASH_SIDECAR).is_file()
     assert PackageIndex().content_hash(root) == first  # a new process reads the sidecar
