@@ -1,8 +1,7 @@
-"""`python -m ioi_grader.bench`, and `python -m bench` from the repository root (where this folder
-is imported as a top-level `bench`, so relative imports would not reach the rest of the package)."""
+"""`python -m ioi_grader.bench`: what `ioi-grader bench` runs."""
 
 import sys
 
-from ioi_grader.bench.run import main
+from .run import main
 
 sys.exit(main())

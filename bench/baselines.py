@@ -4,7 +4,7 @@ floor:  compile once with the same flags (and a precompiled header, as ours has)
         every test directly as a plain process (no sandbox), `parallel` at a time like our
         boxes, with the same early stop, judging outputs the same way. No grader can beat it
         by much.
-anchor: huggingface/ioi's method (BRIEF §4): for every test, a fresh `docker run` of the
+anchor: huggingface/ioi's method (on Piston): for every test, a fresh `docker run` of the
         sandbox image that compiles the submission (no precompiled header, as on Piston) and
         runs that one test.
 """
@@ -23,11 +23,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..checkers import argument_order, cms_verdict, testlib_verdict, token_diff, white_diff
+from ..checkers import Comparison, conventions
 from ..grading import scoring
-from ..grading.languages import CXX_LINK_FLAGS, cxx_flags, file_stem
 from ..grading.results import TestResult, TestStatus
-from ..problems.model import CheckerKind, Problem
+from ..languages import source_stem
+from ..languages._gcc import CXX_LINK_FLAGS, cxx_flags
+from ..problems.model import Problem
 from .workloads import Job, Workload
 
 GCH_GLOB = "/usr/include/x86_64-linux-gnu/c++/*/bits/stdc++.h.gch"
@@ -67,7 +68,7 @@ def prepare_host_task(problem: Problem, work: Path) -> HostTask:
         subprocess.run(["g++", *flags, "-c", "-o", "grader.o", "grader.cpp"], cwd=directory / "graders", check=True)
         link_objects.append(directory / "graders" / "grader.o")
     checker = None
-    if problem.checker.kind in (CheckerKind.CMS, CheckerKind.TESTLIB):
+    if conventions.get(problem.checker.kind).needs_program:
         (directory / "checker").mkdir()
         (directory / "checker" / "checker.cpp").write_text(problem.checker.source.content)
         for support in problem.checker.support:
@@ -87,16 +88,14 @@ def prepare_host_task(problem: Problem, work: Path) -> HostTask:
 
 
 def judge(problem: Problem, task: HostTask | None, test_name: str, output: bytes, output_path: Path) -> float:
+    """The same convention plugin ours uses, with the checker program run as a plain process."""
     test = problem.tests[test_name]
-    kind = problem.checker.kind
-    if kind is CheckerKind.WHITE_DIFF:
-        return white_diff(output, test.answer.read_bytes()).outcome
-    if kind is CheckerKind.TOKEN_DIFF:
-        return token_diff(output, test.answer.read_bytes(), problem.checker.flags).outcome
-    args = argument_order(kind, str(test.input), str(test.answer), str(output_path))
+    convention = conventions.get(problem.checker.kind)
+    if isinstance(convention, Comparison):
+        return convention.compare(output, test.answer.read_bytes(), problem.checker.flags).outcome
+    args = convention.argv(str(test.input), str(test.answer), str(output_path))
     done = subprocess.run([str(task.checker), *args], capture_output=True, timeout=60)
-    read = testlib_verdict if kind is CheckerKind.TESTLIB else cms_verdict
-    return read(done.returncode, done.stdout, done.stderr).outcome
+    return convention.parse(done.returncode, done.stdout, done.stderr).outcome
 
 
 def run_tests(problem: Problem, job: Job, parallel: int, run_one) -> tuple[dict[str, TestResult], float]:
@@ -160,7 +159,7 @@ def floor(workload: Workload, task: HostTask, parallel: int, work: Path) -> Meas
         directory = work / "floor-jobs" / f"{workload.name}-{index}"
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True)
-        stem = file_stem(problem)
+        stem = source_stem(problem.id)
         if job.language == "python":
             (directory / "solution.py").write_text(job.code)
             argv = [shutil.which("python3"), str(directory / "solution.py")]
@@ -205,13 +204,13 @@ def anchor(workload: Workload, image: str, parallel: int, work: Path, max_tests:
     measure = Measure("anchor")
     total_tests = sampled_tests = 0
     started = time.monotonic()
-    stem = file_stem(problem)
+    stem = source_stem(problem.id)
     sources = [f"/w/{stem}.cpp"]
     if problem.compilation == "grader":
         sources.insert(0, "/w/grader.cpp")
     compile_cmd = " ".join(["g++", *cxx_flags("gnu++17"), *CXX_LINK_FLAGS, "-I/w", "-o", "/tmp/prog", *sources])
     task = None
-    if problem.checker.kind in (CheckerKind.CMS, CheckerKind.TESTLIB):
+    if conventions.get(problem.checker.kind).needs_program:
         task = prepare_host_task(problem, work / "anchor-task")
     for index, job in enumerate(workload.jobs):
         directory = work / "anchor-jobs" / f"{workload.name}-{index}"
@@ -260,7 +259,7 @@ def container_compile_seconds(image: str, problem: Problem, code: str, work: Pat
     directory = work / f"compile-{'pch' if pch else 'plain'}"
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
-    stem = file_stem(problem)
+    stem = source_stem(problem.id)
     (directory / f"{stem}.cpp").write_text(code)
     for source in problem.graders:
         (directory / source.name).write_text(source.content)

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from ..client import AsyncClient
-from ..server.process import ServeProcess
+from .serve_process import ServeProcess
 from .workloads import many_small
 
 RIGHT = "import sys\nd = sys.stdin.read().split()\nprint(sum(map(int, d[1:])))\n"

@@ -12,7 +12,8 @@ from ..client import AsyncClient
 from ..grading.grader import Grader
 from ..grading.results import GradeResult, TestStatus
 from ..grading.submission import Submission
-from ..server.process import ServeProcess
+from ..languages import languages
+from .serve_process import ServeProcess
 from .baselines import Measure
 from .workloads import Workload
 
@@ -51,7 +52,8 @@ def _tally(measure: Measure, results: list[GradeResult]) -> None:
 def core(workload: Workload, grader: Grader) -> Measure:
     """The jobs back to back through the grader, after one untimed warm-up that builds the
     task's programs (they are cached per task, as in production)."""
-    grader.programs.programs(workload.problem)
+    for language in {job.language for job in workload.jobs}:
+        grader.programs.programs(workload.problem, languages.get(language))
     measure = Measure("ours (core)")
     cpu_before, self_before = boxes_cpu(), os.times()
     started = time.monotonic()

@@ -20,7 +20,7 @@ from rich.table import Table
 
 from ..grading.grader import Grader
 from ..sandbox import SandboxPool, SandboxSettings
-from ..server.process import ServeProcess
+from .serve_process import ServeProcess
 from . import baselines, ours, workloads
 
 REPO = Path(__file__).resolve().parents[1]

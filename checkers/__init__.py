@@ -1,15 +1,17 @@
-"""Checkers: pure functions from (input, contestant output, expected answer) to a verdict.
+"""Checker conventions: how a test's output is judged, one module per convention, found by
+the name a problem gives (`white_diff`, `token_diff`, `cms`, `testlib`; see `base.py`)."""
 
-- `white_diff`: CMS's default comparison; `token_diff`: Kattis's default validator.
-- `cms_verdict` / `testlib_verdict`: read the result of a task's checker program, run by the
-  sandbox with the arguments `argument_order` gives.
-"""
-
-from .diff import token_diff, white_diff
-from .external import argument_order, cms_verdict, testlib_verdict
-from .verdict import CheckerFailure, Verdict, clamp_outcome, translate
+from .base import (
+    CheckerConvention, CheckerFailure, Comparison, Example, JudgeContext, ProgramChecker, TaskProgram, Verdict,
+    argument_order, clamp_outcome, conventions, first_line, translate,
+)
+from .cms import cms_verdict
+from .testlib import testlib_verdict
+from .token_diff import token_diff
+from .white_diff import white_diff
 
 __all__ = [
-    "CheckerFailure", "Verdict", "argument_order", "clamp_outcome", "cms_verdict", "testlib_verdict",
+    "CheckerConvention", "CheckerFailure", "Comparison", "Example", "JudgeContext", "ProgramChecker", "TaskProgram",
+    "Verdict", "argument_order", "clamp_outcome", "cms_verdict", "conventions", "first_line", "testlib_verdict",
     "token_diff", "translate", "white_diff",
 ]

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from ..grading.submission import GradeOptions
-from ..server.schemas import (
+from ..schemas import (
     ProblemDetail, ProblemSummary, RewardResponse, StatusView, SubmissionCreated, SubmissionView,
 )
 

@@ -26,7 +26,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressC
 from rich.table import Table
 
 from ..grading import scoring
-from ..server.reward import add_includes, completion_text, extract_code, task_header
+from ..completions import completion_text, task_header
+from ..languages import languages
 from .api import AsyncClient, GraderError
 
 
@@ -144,9 +145,10 @@ async def run_batch(rows: list[Row], results: Path, *, url: str | None, api_key:
             async with semaphore:
                 code = row.code
                 if code is None:
-                    code = extract_code(row.generation, row.language)
-                    if row.language != "python":
-                        code = add_includes(code, await header_for(row.problem_id))
+                    language = languages.get(row.language)
+                    code = language.extract_code(row.generation)
+                    if code.strip():
+                        code = language.prepare_completion(code, await header_for(row.problem_id))
                 view = None
                 if code.strip():
                     try:

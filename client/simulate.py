@@ -1,4 +1,4 @@
-"""`ioi-grader simulate`: the IOI contest simulation of huggingface/ioi (BRIEF §3), from
+"""`ioi-grader simulate`: the IOI contest simulation of huggingface/ioi, from
 the results of `ioi-grader batch`.
 
 Per problem at most 50 submissions are chosen: empty and non-compiling ones are dropped;

@@ -14,6 +14,9 @@ COPY ioi_grader /src/ioi_grader
 COPY problems /src/problems
 COPY sandbox /src/sandbox
 COPY checkers /src/checkers
+COPY languages /src/languages
+COPY tasktypes /src/tasktypes
+COPY scoretypes /src/scoretypes
 COPY grading /src/grading
 COPY workers /src/workers
 COPY server /src/server

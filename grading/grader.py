@@ -1,48 +1,53 @@
 """Grade a submission: compile once, run each test once across the warm boxes, judge, score.
 
 Data flows one way: (Problem, Submission, GradeOptions) -> compile -> per-test outcomes ->
-`scoring` (pure) -> `GradeResult`. Failures of the sandbox itself are retried on another
-box and, when they persist, raised as `GradingError`: they never become a verdict.
+`scoring` (pure) -> `GradeResult`. What depends on the task is the plugins' work: the
+language compiles, the task type runs tests, the checker convention judges, the score type
+scores. This module only orchestrates: the box loop, batching, early stop, and the one retry
+rule: a `Transient` failure (a lost box) is retried on a fresh box, up to SANDBOX_ATTEMPTS
+times; `TaskBroken` and `Rejected` are raised at once, since another attempt cannot help.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import shutil
 import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
-from ..checkers import CheckerFailure, Verdict, argument_order, cms_verdict, testlib_verdict, token_diff, white_diff
-from ..problems.model import CheckerKind, Problem, Subtask, TaskType, TestCase
-from ..sandbox.box import Box, SandboxError
-from ..sandbox.pool import SandboxPool
-from ..sandbox.protocol import TRUSTED, Collect, Limits, ProcessSpec, RunRequest, StagedFile, Stream, user_slot
+from ..checkers import JudgeContext, conventions
+from ..errors import Rejected, Transient
+from ..languages import Language, languages, source_stem
+from ..problems.model import Problem, Subtask
+from ..sandbox.base import Sandbox
+from ..sandbox.image.wire import compile_wall_guard
+from ..sandbox.protocol import Collect, Limits, ProcessSpec, RunRequest, StagedFile, Stream, user_slot
+from ..tasktypes import TestRun, tasktypes
 from . import scoring
-from .languages import Executor, executor_for
-from .programs import MESSAGE_LIMIT, TaskProgramCache, TaskProgramError, TaskPrograms
+from .outcomes import Executed, Program, TestLimits, from_verdict
+from .programs import MESSAGE_LIMIT, TaskProgramCache, TaskPrograms
 from .results import CompileResult, CompileStatus, GradeResult, TestResult, TestStatus
 from .submission import GradeOptions, Submission
-from .tasktypes import BatchTask, CommunicationTask, Executed, Program, TestLimits, from_verdict
 
 log = logging.getLogger(__name__)
 
-SANDBOX_ATTEMPTS = 3  # a test whose box dies is retried on a fresh box this many times in all
+SANDBOX_ATTEMPTS = 3  # a test whose box dies is run on a fresh box this many times in all
 MAX_BATCH = 8  # tests sent to a box in one round trip, at most
 FAST_TEST_SECONDS = 0.05  # a batch keeps growing while its tests take less CPU than this
 
+T = TypeVar("T")
 
-class GradingError(RuntimeError):
-    """The submission could not be graded (sandbox down, broken task): not the submission's
-    fault, so it must never be reported as a score. Safe to retry later."""
+# The name callers used for an infrastructure failure before the error taxonomy.
+GradingError = Transient
 
 
 @dataclass
@@ -65,10 +70,7 @@ def bounded(message: str, limit: int = MESSAGE_LIMIT) -> str:
 
 def unsupported_reason(problem: Problem, language: str) -> str | None:
     """Why this language cannot be graded on this problem (None when it can)."""
-    executor = executor_for(language)
-    if not executor.needs_link_objects and (problem.compilation == "grader" or problem.task_type is TaskType.COMMUNICATION):
-        return f"{language} submissions are supported only on stdin/stdout tasks; {problem.id} needs a C++ grader"
-    return None
+    return tasktypes.get(problem.task_type).unsupported(problem, languages.get(language))
 
 
 def select_subtasks(problem: Problem, keys: list[str | int] | None) -> list[Subtask]:
@@ -79,13 +81,12 @@ def select_subtasks(problem: Problem, keys: list[str | int] | None) -> list[Subt
 
 
 class Grader:
-    def __init__(self, pool: SandboxPool):
+    def __init__(self, pool):
         self.pool = pool
         self.programs = TaskProgramCache(pool, pool.settings.cache_dir)
         self.work_root = pool.settings.state_dir / "work"
         self.work_root.mkdir(parents=True, exist_ok=True)
         self._threads = ThreadPoolExecutor(max_workers=pool.size, thread_name_prefix="grade")
-        self._batch, self._communication = BatchTask(), CommunicationTask()
 
     def close(self) -> None:
         self._threads.shutdown(wait=True)
@@ -130,100 +131,89 @@ class Grader:
             return compiled
 
     @contextmanager
-    def _compilation(self, problem: Problem, submission: Submission, options: GradeOptions, hooks: GradeHooks):
+    def _compilation(
+        self, problem: Problem, submission: Submission, options: GradeOptions, hooks: GradeHooks,
+    ) -> Iterator[tuple[TaskPrograms, CompileResult, Program | None, Path]]:
         """The task's programs and the compiled submission, in a work folder removed afterwards."""
-        reason = unsupported_reason(problem, submission.language)
+        language = languages.get(submission.language)
+        reason = tasktypes.get(problem.task_type).unsupported(problem, language)
         if reason:
-            raise ValueError(reason)
-        executor = executor_for(submission.language)
+            raise Rejected(reason)
         work_dir = self.work_root / uuid.uuid4().hex
         work_dir.mkdir()
         try:
-            try:
-                programs = self.programs.programs(problem, executor.std or "gnu++17", executor.needs_link_objects)
-            except (TaskProgramError, SandboxError) as error:
-                raise GradingError(str(error)) from error
+            programs = self.programs.programs(problem, language)
             if hooks.on_state:
                 hooks.on_state("compiling")
-            compiled, program = self._compile(problem, submission, executor, programs, options, work_dir)
+            compiled, program = self._retrying(
+                "compilation", lambda: self._compile(problem, submission, language, programs, options, work_dir))
             if hooks.on_compile:
                 hooks.on_compile(compiled.time)
             yield programs, compiled, program, work_dir
         finally:
             shutil.rmtree(work_dir, ignore_errors=True)
 
+    def _retrying(self, what: str, attempt: Callable[[], T]) -> T:
+        """The one retry rule: a Transient failure (a box lost mid-run) is tried again, on a fresh
+        box, up to SANDBOX_ATTEMPTS times in all; anything else is raised at once."""
+        last_error: Transient | None = None
+        for _ in range(SANDBOX_ATTEMPTS):
+            try:
+                return attempt()
+            except Transient as error:
+                last_error = error
+                log.warning("%s interrupted by the sandbox, retrying: %s", what, error)
+        raise Transient(f"{what}: the sandbox failed {SANDBOX_ATTEMPTS} times: {last_error}")
+
     # -- compilation (once per submission, in a run box, as an unprivileged uid) ----------------
 
     def _compile(
-        self, problem: Problem, submission: Submission, executor: Executor, programs: TaskPrograms,
+        self, problem: Problem, submission: Submission, language: Language, programs: TaskPrograms,
         options: GradeOptions, work_dir: Path,
     ) -> tuple[CompileResult, Program | None]:
-        last_error: Exception | None = None
-        for _ in range(SANDBOX_ATTEMPTS):
-            try:
-                with self.pool.run_box() as box:
-                    return self._compile_in(box, problem, submission, executor, programs, options, work_dir)
-            except SandboxError as error:
-                last_error = error
-                log.warning("compilation interrupted by the sandbox, retrying: %s", error)
-        raise GradingError(f"compilation failed in the sandbox {SANDBOX_ATTEMPTS} times: {last_error}")
-
-    def _compile_in(
-        self, box: Box, problem: Problem, submission: Submission, executor: Executor, programs: TaskPrograms,
-        options: GradeOptions, work_dir: Path,
-    ) -> tuple[CompileResult, Program | None]:
-        token = uuid.uuid4().hex
-        files = [StagedFile(name=executor.source_name(problem), content=submission.code)]
-        files += [StagedFile(name=h.name, content=h.content) for h in problem.headers]
-        link_names = []
-        for index, obj in enumerate(programs.link_objects):
-            staged = box.host_dir / "xfer" / f"{token}.{index}.o"
-            shutil.copyfile(obj, staged)
-            name = f"task{index}.o"
-            files.append(StagedFile(name=name, src=box.to_container(staged)))
-            link_names.append(name)
-        log_path = box.host_dir / "out" / f"{token}.compile"
-        program_path = box.host_dir / "xfer" / f"{token}.program"
-        slot = user_slot(0)
-        request = RunRequest(
-            files={slot: files},
-            processes=[
-                ProcessSpec(
-                    slot=slot,
-                    argv=executor.compile_argv(problem, link_names),
-                    stderr=Stream(file=box.to_container(log_path), write=True),
+        stem = source_stem(problem.id)
+        with self.pool.run_box() as box:
+            files = [StagedFile(name=language.source_name(stem), content=submission.code)]
+            files += [StagedFile(name=h.name, content=h.content) for h in problem.headers]
+            link_names = []
+            for index, obj in enumerate(programs.link_objects):
+                link_names.append(f"task{index}.o")
+                files.append(StagedFile(name=link_names[-1], src=box.put(obj)))
+            log_file, program_file = box.output(), box.output()
+            slot = user_slot(0)
+            request = RunRequest(
+                files={slot: files},
+                processes=[ProcessSpec(
+                    slot=slot, argv=language.compile_argv(stem, link_names),
+                    stderr=Stream(file=log_file.inside, write=True),
+                    guard_opens=True,  # the source names files the compiler opens: #include, .incbin
                     limits=Limits(
-                        cpu=options.compile_time_limit, wall=2 * options.compile_time_limit + 5,
-                        memory=options.compile_memory_limit, pids=64, fsize=256 << 20,
-                        cpus=2,  # -pipe runs the compiler and the assembler side by side
+                        cpu=options.compile_time_limit, wall=compile_wall_guard(options.compile_time_limit),
+                        memory=options.compile_memory_limit, pids=64, fsize=256 << 20, cpus=language.compile_cpus,
                     ),
-                )
-            ],
-            collect=[Collect(slot=slot, name=executor.program_name(problem), dest=box.to_container(program_path))],
-        )
-        started = time.monotonic()
-        try:
-            response = box.run(request)
-            elapsed = time.monotonic() - started
-            result = response.processes[0]
-            message = bounded(log_path.read_text(errors="replace") if log_path.exists() else "")
-            if result.oom_killed:
-                message = (message + "\nCompilation exceeded the memory limit").strip()
-            elif result.cpu_exceeded or result.wall_exceeded:
-                message = (message + "\nCompilation exceeded the time limit").strip()
-            if not result.ok or not program_path.exists():
-                return CompileResult(status=CompileStatus.CE, message=message or "Compilation failed", time=elapsed), None
-            kept = work_dir / "program"
-            os.replace(program_path, kept)
-            key = hashlib.sha256(kept.read_bytes()).hexdigest()
-            argv_prefix = tuple(executor.run_argv("")[:-1])
-            program = Program(path=kept, key=key, name=executor.program_name(problem), argv_prefix=argv_prefix)
-            return CompileResult(status=CompileStatus.OK, message=message, time=elapsed), program
-        finally:
-            log_path.unlink(missing_ok=True)
-            program_path.unlink(missing_ok=True)
-            for staged in (box.host_dir / "xfer").glob(f"{token}.*"):
-                staged.unlink(missing_ok=True)
+                )],
+                collect=[Collect(slot=slot, name=language.program_name(stem), dest=program_file.inside)],
+            )
+            started = time.monotonic()
+            try:
+                result = box.run(request).processes[0]
+                elapsed = time.monotonic() - started
+                message = bounded(log_file.read_bytes().decode(errors="replace"))
+                if result.oom_killed:
+                    message = (message + "\nCompilation exceeded the memory limit").strip()
+                elif result.cpu_exceeded or result.wall_exceeded:
+                    message = (message + "\nCompilation exceeded the time limit").strip()
+                if not result.ok or not program_file.exists():
+                    return CompileResult(status=CompileStatus.CE, message=message or "Compilation failed",
+                                         time=elapsed), None
+                kept = program_file.take(work_dir / "program")
+            finally:
+                log_file.unlink()
+                program_file.unlink()
+        key = hashlib.sha256(kept.read_bytes()).hexdigest()
+        program = Program(path=kept, key=key, name=language.program_name(stem),
+                          argv_prefix=tuple(language.run_argv("")[:-1]))
+        return CompileResult(status=CompileStatus.OK, message=message, time=elapsed), program
 
     # -- tests (each once, in parallel across the run boxes) ------------------------------------
 
@@ -238,10 +228,10 @@ class Grader:
         order = problem.unique_tests(subtasks)
         pending = deque(order)
         results: dict[str, TestResult] = {}
-        zeroed: set[str] = set()
+        zeroed: set[str] = set()  # subtasks with a test that scored 0
         lock = threading.Lock()
         fast = min(FAST_TEST_SECONDS, limits.time / 20)
-        batches = problem.task_type is TaskType.BATCH
+        batched = tasktypes.get(problem.task_type).batched
 
         def take(count: int) -> list[str]:
             taken = []
@@ -258,10 +248,9 @@ class Grader:
         def box_loop() -> None:
             size = 1
             while batch := take(size):
-                if batches:
-                    done = self._run_batch(problem, batch, program, programs, limits, work_dir)
-                else:
-                    done = [self._run_test(problem, problem.tests[batch[0]], program, programs, limits, work_dir)]
+                done = self._retrying(
+                    f"tests {', '.join(batch[:3])}",
+                    lambda: self._run_batch(problem, batch, program, programs, limits, work_dir))
                 with lock:
                     for result in done:
                         results[result.name] = result
@@ -273,7 +262,7 @@ class Grader:
                         hooks.on_test(result)
                 clean = len(done) == len(batch) and all(
                     r.status in (TestStatus.AC, TestStatus.PA, TestStatus.WA) and r.time < fast for r in done)
-                size = min(size * 2, MAX_BATCH) if clean else 1
+                size = min(size * 2, MAX_BATCH) if clean and batched else 1
 
         loops = [self._threads.submit(box_loop) for _ in range(min(self.pool.size, len(order)) or 1)]
         for loop in loops:
@@ -284,133 +273,25 @@ class Grader:
         self, problem: Problem, names: list[str], program: Program, programs: TaskPrograms, limits: TestLimits,
         work_dir: Path,
     ) -> list[TestResult]:
-        """Batch tests in one round trip; the results of those that ran (a prefix of `names`)."""
-        last_error: Exception | None = None
-        for _ in range(SANDBOX_ATTEMPTS):
-            try:
-                with self.pool.run_box() as box:
-                    program_path = self._install_program(box, program)
-                    executed = self._batch.execute_many(
-                        box, program_path, program, [problem.tests[n] for n in names], limits, work_dir)
-                results = []
-                for name, ran in zip(names, executed):
-                    if ran.result is not None:
-                        results.append(ran.result)
-                        continue
-                    try:
-                        verdict = self._judge(problem, problem.tests[name], ran.output, programs)
-                    finally:
-                        ran.output.unlink(missing_ok=True)
-                    results.append(from_verdict(name, verdict, ran.time, ran.wall, ran.memory))
-                return results
-            except SandboxError as error:
-                last_error = error
-                log.warning("tests %s interrupted by the sandbox, retrying: %s", names[0], error)
-            except CheckerFailure as error:
-                raise GradingError(f"test {names[0]}: {error}") from error
-        raise GradingError(f"tests {', '.join(names[:3])}: the sandbox failed {SANDBOX_ATTEMPTS} times: {last_error}")
+        """Tests in one box, then their outputs judged: the results of those that ran (a prefix
+        of `names`: the task type may stop after a failure)."""
+        tests = [problem.tests[name] for name in names]
+        with self.pool.run_box() as box:
+            run = TestRun(sandbox=box, problem=problem, program=program, program_path=self._install(box, program),
+                          limits=limits, work_dir=work_dir, task_programs=programs.trusted)
+            executed = tasktypes.get(problem.task_type).evaluate(run, tests)
+        return [self._judged(problem, test, ran, programs) for test, ran in zip(tests, executed)]
 
-    def _run_test(
-        self, problem: Problem, test: TestCase, program: Program, programs: TaskPrograms, limits: TestLimits,
-        work_dir: Path,
-    ) -> TestResult:
-        last_error: Exception | None = None
-        for _ in range(SANDBOX_ATTEMPTS):
-            try:
-                with self.pool.run_box() as box:
-                    executed = self._execute(box, problem, test, program, programs, limits, work_dir)
-                if executed.result is not None:
-                    return executed.result
-                try:
-                    verdict = self._judge(problem, test, executed.output, programs)
-                finally:
-                    executed.output.unlink(missing_ok=True)
-                return from_verdict(test.name, verdict, executed.time, executed.wall, executed.memory)
-            except SandboxError as error:
-                last_error = error
-                log.warning("test %s interrupted by the sandbox, retrying: %s", test.name, error)
-            except CheckerFailure as error:
-                raise GradingError(f"test {test.name}: {error}") from error
-        raise GradingError(f"test {test.name}: the sandbox failed {SANDBOX_ATTEMPTS} times: {last_error}")
-
-    def _execute(
-        self, box: Box, problem: Problem, test: TestCase, program: Program, programs: TaskPrograms,
-        limits: TestLimits, work_dir: Path,
-    ) -> Executed:
-        program_path = self._install_program(box, program)
-        if problem.task_type is TaskType.COMMUNICATION:
-            manager = self._install_trusted(box, programs.manager, "manager", programs.key(programs.manager))
-            return self._communication.execute(box, program_path, program, problem, test, limits, work_dir, manager)
-        return self._batch.execute_many(box, program_path, program, [test], limits, work_dir)[0]
-
-    @staticmethod
-    def _install_program(box: Box, program: Program) -> str:
-        program_path = f"/box/{program.name}"
-        if box.installed.get(program_path) != program.key:
-            # Only one submission's files are ever in a box at a time.
-            box.clear_submissions()
-            staged = box.host_dir / "xfer" / f"{program.key}.program"
-            shutil.copyfile(program.path, staged)
-            try:
-                box.install(staged, program.name, program.key)
-            finally:
-                staged.unlink(missing_ok=True)
-        return program_path
-
-    @staticmethod
-    def _install_trusted(box: Box, path: Path, name: str, key: str) -> str:
-        if box.installed.get(f"/trusted/{name}") == key:
-            return f"/trusted/{name}"
-        staged = box.host_dir / "xfer" / f"{key}.{name}"
-        shutil.copyfile(path, staged)
+    def _judged(self, problem: Problem, test, ran: Executed, programs: TaskPrograms) -> TestResult:
+        if ran.result is not None:
+            return ran.result
+        context = JudgeContext(problem=problem, checker=programs.checker, judge_box=self.pool.judge_box)
         try:
-            return box.install(staged, name, key, trusted=True)
+            verdict = conventions.get(problem.checker.kind).judge(context, test, ran.output)
         finally:
-            staged.unlink(missing_ok=True)
+            ran.output.unlink(missing_ok=True)
+        return from_verdict(test.name, verdict, ran.time, ran.wall, ran.memory)
 
-    # -- judging -------------------------------------------------------------------------------
-
-    def _judge(self, problem: Problem, test: TestCase, output: Path, programs: TaskPrograms) -> Verdict:
-        kind = problem.checker.kind
-        if test.answer is None:
-            raise CheckerFailure(f"test {test.name} has no expected output to compare with")
-        if kind is CheckerKind.WHITE_DIFF:
-            return white_diff(output.read_bytes(), test.answer.read_bytes())
-        if kind is CheckerKind.TOKEN_DIFF:
-            return token_diff(output.read_bytes(), test.answer.read_bytes(), problem.checker.flags)
-        return self._run_checker(problem, test, output, programs)
-
-    def _run_checker(self, problem: Problem, test: TestCase, output: Path, programs: TaskPrograms) -> Verdict:
-        """Run the task's checker in the judge box: the only box that ever sees answers."""
-        kind = problem.checker.kind
-        with self.pool.judge_box() as judge:
-            checker = self._install_trusted(judge, programs.checker, "checker", programs.key(programs.checker))
-            token = uuid.uuid4().hex
-            contestant = judge.host_dir / "out" / f"{token}.contestant"
-            shutil.copyfile(output, contestant)
-            os.chmod(contestant, 0o644)
-            stdout = judge.host_dir / "out" / f"{token}.stdout"
-            stderr = judge.host_dir / "out" / f"{token}.stderr"
-            fds = [Stream(file=judge.stage(test.input)), Stream(file=judge.stage(test.answer)),
-                   Stream(file=judge.to_container(contestant))]
-            argv = [checker, *argument_order(kind, "/proc/self/fd/3", "/proc/self/fd/4", "/proc/self/fd/5")]
-            cpu = max(10.0, 2 * problem.time_limit)
-            request = RunRequest(processes=[ProcessSpec(
-                slot=TRUSTED, argv=argv, fds=fds,
-                stdout=Stream(file=judge.to_container(stdout), write=True),
-                stderr=Stream(file=judge.to_container(stderr), write=True),
-                limits=Limits(cpu=cpu, wall=2 * cpu, memory=max(problem.memory_limit, 1 << 30), pids=8),
-            )])
-            try:
-                result = judge.run(request).processes[0]
-                out, err = stdout.read_bytes()[:4096], stderr.read_bytes()[:4096]
-            finally:
-                for path in (contestant, stdout, stderr):
-                    path.unlink(missing_ok=True)
-        if result.oom_killed or result.cpu_exceeded or result.wall_exceeded or result.signal is not None:
-            raise CheckerFailure(f"the checker crashed or ran out of limits on test {test.name}")
-        if kind is CheckerKind.TESTLIB:
-            return testlib_verdict(result.exit_code, out, err)
-        if result.exit_code != 0:
-            raise CheckerFailure(f"the checker exited with code {result.exit_code} on test {test.name}: {err[:300]!r}")
-        return cms_verdict(result.exit_code, out, err)
+    @staticmethod
+    def _install(box: Sandbox, program: Program) -> str:
+        return box.install(program.path, program.name, program.key)

@@ -1,5 +1,6 @@
 """Task programs, compiled once per task (not per submission) in the judge box and cached
-on disk by content hash: grader/stub objects, checkers and managers.
+on disk by content hash: the grader or stub object each submission links, the checker, and
+the task type's own trusted programs (a Communication manager).
 
 The judge box is the only place task-private sources (checker, manager) are ever written,
 so a submission can never `#include` them.
@@ -9,37 +10,36 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import threading
-import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..problems.model import CheckerKind, Problem, SourceFile, TaskType
-from ..sandbox.pool import SandboxPool
+from ..checkers import TaskProgram, conventions
+from ..errors import TaskBroken
+from ..languages import Language, language_for_file
+from ..problems.model import Problem, SourceFile
 from ..sandbox.protocol import TRUSTED, Collect, Limits, ProcessSpec, RunRequest, StagedFile, Stream
-from .languages import CXX, CXX_LINK_FLAGS, cxx_flags
+from ..tasktypes import tasktypes
 
 MESSAGE_LIMIT = 4000
 
 
-class TaskProgramError(RuntimeError):
+class TaskProgramError(TaskBroken):
     """A task's own grader, checker or manager does not compile: the task is broken."""
 
 
 @dataclass(frozen=True)
 class TaskPrograms:
-    link_objects: tuple[Path, ...]  # grader.o or stub.o, linked into every C++ submission
-    checker: Path | None
-    manager: Path | None
+    link_objects: tuple[Path, ...]  # the grader or stub object, linked into every submission
+    trusted: dict[str, TaskProgram] = field(default_factory=dict)  # role ("checker", "manager") -> program
 
-    def key(self, path: Path | None) -> str:
-        """Content key of one of these programs (its cache folder name)."""
-        return path.parent.name if path is not None else ""
+    @property
+    def checker(self) -> TaskProgram | None:
+        return self.trusted.get("checker")
 
 
 class TaskProgramCache:
-    def __init__(self, pool: SandboxPool, cache_dir: Path):
+    def __init__(self, pool, cache_dir: Path):
         self.pool = pool
         self.root = cache_dir / "programs"
         self.root.mkdir(parents=True, exist_ok=True)
@@ -47,30 +47,25 @@ class TaskProgramCache:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
-    def programs(self, problem: Problem, std: str = "gnu++17", with_link_objects: bool = True) -> TaskPrograms:
+    def programs(self, problem: Problem, language: Language) -> TaskPrograms:
+        task_type = tasktypes.get(problem.task_type)
         link_objects: list[Path] = []
-        if with_link_objects:
-            unit = None
-            if problem.task_type is TaskType.COMMUNICATION:
-                unit = "stub.cpp"
-            elif problem.compilation == "grader":
-                unit = "grader.cpp"
-            if unit is not None:
-                flags = cxx_flags(std)
-                argv = [CXX, *flags, "-c", "-o", "unit.o", unit]
-                link_objects.append(self._build(problem.graders, argv, "unit.o", f"{unit} ({std})"))
-        checker = None
-        if problem.checker.kind in (CheckerKind.CMS, CheckerKind.TESTLIB):
-            source = problem.checker.source
-            files = (SourceFile(name="checker.cpp", content=source.content), *problem.checker.support)
-            argv = [CXX, *cxx_flags("gnu++17"), *CXX_LINK_FLAGS, "-o", "checker", "checker.cpp"]
-            checker = self._build(files, argv, "checker", "checker")
-        manager = None
-        if problem.communication is not None:
-            files = (*problem.graders, SourceFile(name="manager.cpp", content=problem.communication.manager.content))
-            argv = [CXX, *cxx_flags("gnu++17"), *CXX_LINK_FLAGS, "-o", "manager", "manager.cpp"]
-            manager = self._build(files, argv, "manager", "manager")
-        return TaskPrograms(tuple(link_objects), checker, manager)
+        unit = task_type.link_unit(problem)
+        if unit is not None and language.links_task_code:
+            argv = language.task_unit_argv(unit, "unit.o")
+            link_objects.append(self._build(problem.graders, argv, "unit.o", f"{unit} ({language.name})"))
+        sources: dict[str, tuple[SourceFile, ...]] = {}
+        if conventions.get(problem.checker.kind).needs_program:
+            checker = problem.checker
+            sources["checker"] = (SourceFile(name="checker.cpp", content=checker.source.content), *checker.support)
+        sources.update(task_type.trusted_sources(problem))
+        trusted = {}
+        for role, files in sources.items():
+            builder = language_for_file(files[0].name)
+            stem = files[0].name.rsplit(".", 1)[0]
+            path = self._build(files, builder.compile_argv(stem, []), builder.program_name(stem), role)
+            trusted[role] = TaskProgram(path=path, key=path.parent.name)
+        return TaskPrograms(tuple(link_objects), trusted)
 
     def _build(self, files, argv: list[str], output: str, what: str) -> Path:
         digest = hashlib.sha256(self.image_id.encode())
@@ -85,32 +80,28 @@ class TaskProgramCache:
             if target.exists():
                 return target
             with self.pool.judge_box() as box:
-                token = uuid.uuid4().hex
-                collected = box.host_dir / "xfer" / token
-                log_path = box.host_dir / "out" / f"{token}.log"
+                collected, log = box.output(), box.output()
                 request = RunRequest(
                     files={TRUSTED: [StagedFile(name=f.name, content=f.content) for f in files]},
-                    processes=[
-                        ProcessSpec(
-                            slot=TRUSTED,
-                            argv=argv,
-                            stdout=Stream(file=box.to_container(log_path), write=True),
-                            stderr=Stream(file=box.to_container(log_path), write=True),
-                            limits=Limits(cpu=120, wall=240, memory=4 << 30, pids=64, fsize=1 << 30),
-                        )
-                    ],
-                    collect=[Collect(slot=TRUSTED, name=output, dest=box.to_container(collected))],
+                    processes=[ProcessSpec(
+                        slot=TRUSTED, argv=argv,
+                        stdout=Stream(file=log.inside, write=True), stderr=Stream(file=log.inside, write=True),
+                        limits=Limits(cpu=120, wall=240, memory=4 << 30, pids=64, fsize=1 << 30),
+                    )],
+                    collect=[Collect(slot=TRUSTED, name=output, dest=collected.inside)],
                 )
-                result = box.run(request).processes[0]
-                log_text = log_path.read_text(errors="replace")[:MESSAGE_LIMIT] if log_path.exists() else ""
-                log_path.unlink(missing_ok=True)
-                if not result.ok or not collected.exists():
-                    collected.unlink(missing_ok=True)
-                    raise TaskProgramError(f"the task's {what} does not compile:\n{log_text}")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                partial = target.with_name(target.name + ".partial")
-                shutil.move(collected, partial)
-                os.replace(partial, target)
+                try:
+                    result = box.run(request).processes[0]
+                    log_text = log.read_bytes(MESSAGE_LIMIT).decode(errors="replace")
+                    if not result.ok or not collected.exists():
+                        raise TaskProgramError(f"the task's {what} does not compile:\n{log_text}")
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    partial = target.with_name(target.name + ".partial")
+                    collected.take(partial)
+                    os.replace(partial, target)
+                finally:
+                    collected.unlink()
+                    log.unlink()
         return target
 
     def _lock_for(self, key: str) -> threading.Lock:

@@ -1,14 +1,17 @@
-"""IOI scoring as pure functions of per-test outcomes (CMS score types, BRIEF §2).
+"""IOI scoring as pure functions of per-test outcomes.
 
 Nothing here runs code or touches disk: give it the problem's subtasks and each test's
-result, get the subtask scores and the total.
+result, get the subtask scores and the total. How a subtask's outcomes become points is its
+score type's (see `ioi_grader.scoretypes`); the IOI rule is GroupMin: points x min(outcomes),
+shown rounded to the task's score precision, the submission's score their sum.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from ..problems.model import ScoreType, Subtask
+from ..problems.model import Subtask
+from ..scoretypes import scoretypes
 from .results import SubtaskResult, TestResult, TestStatus
 
 # Which status a subtask shows when several tests share its lowest outcome: the most telling.
@@ -27,7 +30,7 @@ def round_score(value: float, precision: int) -> float:
 
 
 def subtask_fraction(subtask: Subtask, outcomes: Mapping[str, float]) -> float:
-    """The fraction of the subtask's points earned: min (GroupMin) or mean (Sum) of outcomes.
+    """The fraction of the subtask's points earned, by its score type (GroupMin: the minimum).
 
     A subtask with no tests earns its points only if it is worth nothing: it cannot be passed.
     Tests missing from `outcomes` count as 0 (not run means not passed).
@@ -35,9 +38,7 @@ def subtask_fraction(subtask: Subtask, outcomes: Mapping[str, float]) -> float:
     values = [outcomes.get(name, 0.0) for name in subtask.tests]
     if not values:
         return 0.0
-    if subtask.score_type is ScoreType.SUM:
-        return sum(values) / len(values)
-    return min(values)
+    return scoretypes.get(subtask.score_type).reduce(values)
 
 
 def subtask_status(tests: Sequence[TestResult]) -> TestStatus:
@@ -86,9 +87,9 @@ def task_score(subtask_scores: Iterable[Sequence[float]], precision: int = 2) ->
 
 
 def skippable(test: str, subtasks: Sequence[Subtask], zeroed: set[str]) -> bool:
-    """Early stop: a test need not run once every subtask containing it is already at 0.
-    Only GroupMin subtasks can be decided by one zero."""
+    """Early stop: a test need not run once every subtask containing it got a zero that, by the
+    subtask's score type, already fixes its score (GroupMin: any zero; Sum: never)."""
     containing = [s for s in subtasks if test in s.tests]
     return bool(containing) and all(
-        s.name in zeroed and s.score_type is ScoreType.GROUP_MIN for s in containing
+        s.name in zeroed and scoretypes.get(s.score_type).decided((0.0,), remaining=1) for s in containing
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .languages import EXECUTORS
+from ..languages import languages
 
 MAX_SOURCE_BYTES = 512 * 1024
 MIB = 1 << 20
@@ -26,14 +26,14 @@ def check_source(code: str) -> str:
 class Submission(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    language: str = Field(default="cpp", description="One of: " + ", ".join(EXECUTORS))
+    language: str = Field(default="cpp", description="A language name, e.g. cpp, cpp20, python (see GET /v1/languages).")
     code: str = Field(description="The contestant's source file.")
 
     @field_validator("language")
     @classmethod
     def _known_language(cls, language: str) -> str:
-        if language not in EXECUTORS:
-            raise ValueError(f"unknown language {language!r}; use one of {', '.join(EXECUTORS)}")
+        if language not in languages:
+            raise ValueError(f"unknown language {language!r}; use one of {', '.join(languages.choices())}")
         return language
 
     @field_validator("code")

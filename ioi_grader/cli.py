@@ -1,8 +1,8 @@
 """The `ioi-grader` command.
 
 Exit codes: 0 when the command did its job (a low score is a job done), 2 for usage errors
-(bad arguments, unreadable or malformed problem), 3 for infrastructure errors (no Docker,
-sandbox failure, unreachable server).
+(bad arguments, unreadable or malformed problem, a missing optional extra), 3 for
+infrastructure errors (no Docker, sandbox failure, unreachable server).
 """
 
 from __future__ import annotations
@@ -19,14 +19,28 @@ EXIT_INFRASTRUCTURE = 3
 MIB = 1 << 20
 
 
+# The optional extra that provides each third-party module a command may need.
+EXTRA_OF_MODULE = {
+    "fastapi": "server", "starlette": "server", "uvicorn": "server", "rq": "server", "redis": "server",
+    "httpx": "client", "datasets": "datasets", "pyarrow": "datasets", "pandas": "datasets",
+    "trl": "grpo", "torch": "grpo", "transformers": "grpo", "accelerate": "grpo",
+}
+
+
 class UsageError(Exception):
     pass
 
 
 def _language_for(path: Path, explicit: str | None) -> str:
-    if explicit:
-        return explicit
-    return "python" if path.suffix == ".py" else "cpp"
+    from .languages import language_for_file
+
+    return explicit or language_for_file(path.name).name
+
+
+def _language_choices() -> list[str]:
+    from .languages import languages
+
+    return languages.choices()
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -292,6 +306,21 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plugins(args: argparse.Namespace) -> int:
+    from .checkers import conventions
+    from .languages import languages
+    from .scoretypes import scoretypes
+    from .tasktypes import tasktypes
+
+    for title, registry in (("languages", languages), ("checker conventions", conventions),
+                            ("task types", tasktypes), ("score types", scoretypes)):
+        print(f"{title}:")
+        for plugin in registry:
+            aliases = f" (also {', '.join(plugin.aliases)})" if plugin.aliases else ""
+            print(f"  {plugin.name}{aliases}: {plugin.summary}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ioi-grader", description=__doc__.split("\n\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log what the grader does")
@@ -300,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade = commands.add_parser("grade", help="grade one source file against a task folder, locally")
     grade.add_argument("file", help="the submission's source file")
     grade.add_argument("--problem", required=True, help="task folder (TPS export or Kattis package)")
-    grade.add_argument("--language", choices=["cpp", "cpp17", "cpp20", "python"],
+    grade.add_argument("--language", choices=_language_choices(),
                        help="default: from the file extension (.py is python, anything else C++17)")
     grade.add_argument("--time-limit", type=float, metavar="S", help="CPU seconds per test (default: the task's)")
     grade.add_argument("--memory-limit", type=float, metavar="MIB", help="MiB per test (default: the task's)")
@@ -359,7 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     submit = commands.add_parser("submit", help="submit a file to the service and print its result")
     submit.add_argument("file")
     submit.add_argument("--problem", required=True, help="problem id on the server")
-    submit.add_argument("--language", choices=["cpp", "cpp17", "cpp20", "python"])
+    submit.add_argument("--language", choices=_language_choices())
     submit.add_argument("--subtask", action="append", metavar="NAME")
     submit.add_argument("--timeout", type=float, default=3600)
     submit.add_argument("--json", action="store_true")
@@ -376,7 +405,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("input", help="JSONL, parquet, a saved dataset folder or a Hugging Face dataset name")
     batch.add_argument("--out", required=True, help="results JSONL (rows already done there are skipped)")
     batch.add_argument("--split", default="train", help="split of a Hugging Face dataset")
-    batch.add_argument("--language", default="cpp", help="language of rows without a `language` column")
+    batch.add_argument("--language", default="cpp", choices=_language_choices(),
+                       help="language of rows without a `language` column")
     batch.add_argument("--concurrency", type=int, default=16, help="submissions in flight at once")
     batch.add_argument("--limit", type=int, help="only the first N rows")
     client_options(batch)
@@ -387,6 +417,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--limit", type=int, default=50, help="submissions per problem")
     simulate.add_argument("--json", action="store_true")
     simulate.set_defaults(handler=cmd_simulate)
+
+    plugins = commands.add_parser("plugins", help="list the languages, checkers, task types and score types")
+    plugins.set_defaults(handler=cmd_plugins)
 
     # `bench` parses its own options (see ioi_grader.bench.run); listed here for --help.
     commands.add_parser("bench", help="benchmark against the floor and the anchor (`bench --help`)", add_help=False)
@@ -415,24 +448,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def missing_extra(error: ModuleNotFoundError) -> str | None:
+    """The one line to print when an optional dependency is missing (None: not an extra's)."""
+    module = (error.name or "").split(".")[0]
+    extra = EXTRA_OF_MODULE.get(module)
+    if extra is None:
+        return None
+    return f"this command needs the [{extra}] extra ({module} is not installed): pip install 'ioi-grader[{extra}]'"
+
+
 def main(argv: list[str] | None = None) -> int:
     from pydantic import ValidationError
 
-    from .grading.grader import GradingError
+    from .errors import GradingFailure, Transient
     from .problems.model import ProblemFormatError
-    from .sandbox import SandboxError
 
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["bench"]:
-        from .bench.run import main as bench_main
-
-        return bench_main(argv[1:])
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        if argv[:1] == ["bench"]:
+            from .bench.run import main as bench_main
+
+            return bench_main(argv[1:])
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         return args.handler(args)
+    except ModuleNotFoundError as error:
+        line = missing_extra(error)
+        if line is None:
+            raise
+        print(f"ioi-grader: {line}", file=sys.stderr)
+        return EXIT_USAGE
     except (UsageError, ProblemFormatError, FileNotFoundError) as error:
         print(f"ioi-grader: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -440,26 +487,29 @@ def main(argv: list[str] | None = None) -> int:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in error.errors())
         print(f"ioi-grader: invalid input: {problems}", file=sys.stderr)
         return EXIT_USAGE
+    except Transient as error:
+        print(f"ioi-grader: infrastructure error: {error}", file=sys.stderr)
+        return EXIT_INFRASTRUCTURE
+    except GradingFailure as error:  # Rejected (the submission's fault) or TaskBroken (the task's)
+        print(f"ioi-grader: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except ValueError as error:
         print(f"ioi-grader: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except (SandboxError, GradingError) as error:
-        print(f"ioi-grader: infrastructure error: {error}", file=sys.stderr)
-        return EXIT_INFRASTRUCTURE
-    except Exception as error:  # noqa: BLE001 - client errors: keep the traceback out of the user's face
-        from .client.api import GraderError
-
-        import httpx
-
-        if isinstance(error, GraderError):
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # noqa: BLE001 - the client's errors, without a traceback in the user's face
+        # Look the client's types up only if the client was imported: importing it here would
+        # need httpx, and on an install without the [client] extra mask the real error.
+        api = sys.modules.get("ioi_grader.client.api")
+        httpx = sys.modules.get("httpx")
+        if api is not None and isinstance(error, api.GraderError):
             print(f"ioi-grader: {error}", file=sys.stderr)
             return EXIT_USAGE if 400 <= error.status < 500 else EXIT_INFRASTRUCTURE
-        if isinstance(error, httpx.TransportError):
+        if httpx is not None and isinstance(error, httpx.TransportError):
             print(f"ioi-grader: cannot reach the service: {error}", file=sys.stderr)
             return EXIT_INFRASTRUCTURE
         raise
-    except KeyboardInterrupt:
-        return 130
 
 
 if __name__ == "__main__":

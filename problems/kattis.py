@@ -30,10 +30,8 @@ import yaml
 
 from .model import (
     Checker,
-    CheckerKind,
     Problem,
     ProblemFormatError,
-    ScoreType,
     Subtask,
     TestCase,
 )
@@ -282,7 +280,7 @@ def load_kattis(
         )
     package_time = _time_limit(limits, root, meta_path)
     checker = Checker(
-        kind=CheckerKind.TOKEN_DIFF, flags=_flags(meta.get("validator_flags"), meta_path, "validator_flags")
+        kind="token_diff", flags=_flags(meta.get("validator_flags"), meta_path, "validator_flags")
     )
 
     data_dir = root / "data"
@@ -298,7 +296,7 @@ def load_kattis(
             # Samples are judged as one block worth their accept_score (IOI: 0 points).
             points = _accept_score(_settings(data_dir, sample_dir), sample_dir, default=0.0)
             subtasks.append(
-                Subtask(name="sample", points=points, tests=tuple(tests), score_type=ScoreType.GROUP_MIN)
+                Subtask(name="sample", points=points, tests=tuple(tests), score_type="GroupMin")
             )
 
     secret_dir = data_dir / "secret"
@@ -321,11 +319,11 @@ def load_kattis(
         accept = _accept_score(settings, folder, default=1.0)
         flags = _flags(settings.get("grader_flags"), folder / "testdata.yaml", "grader_flags")
         if "min" in flags:
-            subtask = Subtask(name=group, points=accept, tests=tuple(tests), score_type=ScoreType.GROUP_MIN)
+            subtask = Subtask(name=group, points=accept, tests=tuple(tests), score_type="GroupMin")
         else:
             # The default grader sums its tests' scores: each accepted test is worth accept_score.
             subtask = Subtask(
-                name=group, points=accept * len(tests), tests=tuple(tests), score_type=ScoreType.SUM
+                name=group, points=accept * len(tests), tests=tuple(tests), score_type="Sum"
             )
         subtasks.append(subtask)
 
@@ -351,7 +349,7 @@ def load_kattis(
         memory_limit=int(round(memory_mib * MIB)),
         subtasks=tuple(subtasks),
         tests=collector.tests,
-        compilation=compilation,
+        task_params={"compilation": compilation},
         graders=graders,
         checker=checker,
         solutions=reference_solutions(root / "submissions", max_score),

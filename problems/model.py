@@ -12,40 +12,50 @@ from __future__ import annotations
 import hashlib
 from enum import Enum
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-
-class TaskType(str, Enum):
-    BATCH = "Batch"
-    COMMUNICATION = "Communication"
-
-
-class Language(str, Enum):
-    CPP = "cpp"
-    PYTHON = "python"
-
-
-class CheckerKind(str, Enum):
-    """How a test's output is judged (see `ioi_grader.checkers`)."""
-
-    WHITE_DIFF = "white_diff"  # CMS default: per line, whitespace runs collapsed, ends stripped.
-    TOKEN_DIFF = "token_diff"  # Kattis default validator: whitespace-separated tokens, line breaks ignored.
-    CMS = "cms"  # `checker input answer output`; stdout line 1 = outcome, stderr line 1 = message.
-    TESTLIB = "testlib"  # `checker input output answer`; exit code 0 OK, 1 WA, 2 PE, 3 fail, 7 partial.
+# Task types, checker conventions, score types and languages are plugins (folders `tasktypes/`,
+# `checkers/`, `scoretypes/`, `languages/`), named here by strings that their registries
+# validate. Each field holds its registry's enum member (a str), so `problem.task_type is
+# TaskType.BATCH` reads as before and a new plugin file adds a member without an edit here.
+_REGISTRIES = {
+    "TaskType": ("ioi_grader.tasktypes", "tasktypes"),
+    "CheckerKind": ("ioi_grader.checkers", "conventions"),
+    "ScoreType": ("ioi_grader.scoretypes", "scoretypes"),
+    "Language": ("ioi_grader.languages", "languages"),
+}
 
 
-class ScoreType(str, Enum):
-    """How a subtask turns its tests' outcomes into points (CMS score types)."""
+def registry(enum_name: str):
+    import importlib  # noqa: PLC0415 - plugins import this module: resolve them on first use
 
-    GROUP_MIN = "GroupMin"  # points x min(outcomes): the IOI rule.
-    SUM = "Sum"  # points x mean(outcomes): each test worth an equal share.
+    module, attribute = _REGISTRIES[enum_name]
+    return getattr(importlib.import_module(module), attribute)
 
 
-class UserIO(str, Enum):
-    STD_IO = "std_io"  # user process stdin/stdout are the channels to the manager
-    FIFO_IO = "fifo_io"  # user process gets the two channel paths as arguments
+def plugin_enum(enum_name: str) -> type[Enum]:
+    return registry(enum_name).enum(enum_name)
+
+
+def __getattr__(name: str):
+    if name in _REGISTRIES:
+        return plugin_enum(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _named(enum_name: str):
+    def check(value: str) -> Enum:
+        return registry(enum_name).member(enum_name, value)
+
+    return AfterValidator(check)
+
+
+TaskTypeName = Annotated[str, _named("TaskType")]
+CheckerName = Annotated[str, _named("CheckerKind")]
+ScoreTypeName = Annotated[str, _named("ScoreType")]
+LanguageName = Annotated[str, _named("Language")]
 
 
 class SourceFile(BaseModel):
@@ -71,35 +81,21 @@ class SourceFile(BaseModel):
 class Checker(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    kind: CheckerKind = CheckerKind.WHITE_DIFF
+    kind: CheckerName = Field(default="white_diff", validate_default=True,
+                              description="The checker convention (see `ioi_grader.checkers`).")
     source: SourceFile | None = Field(
-        default=None, description="C++ source for `cms` and `testlib` checkers; none for the built-in diffs."
+        default=None, description="The checker program's source, for conventions that run one (cms, testlib)."
     )
     support: tuple[SourceFile, ...] = Field(
         default=(), description="Other files next to the checker source that it includes (e.g. a task's testlib.h)."
     )
-    # Kattis default validator options (`float_tolerance 1e-6`, `case_sensitive`...), kept verbatim.
+    # Options of the convention, kept verbatim (Kattis: `float_tolerance 1e-6`, `case_sensitive`...).
     flags: tuple[str, ...] = ()
 
     @model_validator(mode="after")
-    def _source_matches_kind(self) -> Checker:
-        needs_source = self.kind in (CheckerKind.CMS, CheckerKind.TESTLIB)
-        if needs_source and self.source is None:
-            raise ValueError(f"a {self.kind.value} checker needs its source file")
-        if not needs_source and self.source is not None:
-            raise ValueError(f"the built-in {self.kind.value} checker takes no source file")
+    def _valid_for_its_convention(self) -> Checker:
+        registry("CheckerKind").get(self.kind).validate(self)
         return self
-
-
-class Communication(BaseModel):
-    """CMS Communication task parameters (BRIEF §2)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    num_processes: int = Field(default=1, ge=1, le=8)
-    user_io: UserIO = UserIO.STD_IO
-    manager: SourceFile
-    manager_args: tuple[str, ...] = ()
 
 
 class TestCase(BaseModel):
@@ -117,7 +113,8 @@ class Subtask(BaseModel):
     name: str
     points: float = Field(ge=0)
     tests: tuple[str, ...]
-    score_type: ScoreType = ScoreType.GROUP_MIN
+    score_type: ScoreTypeName = Field(default="GroupMin", validate_default=True,
+                                      description="How its tests' outcomes become points (see `ioi_grader.scoretypes`).")
 
 
 class ReferenceSolution(BaseModel):
@@ -126,7 +123,7 @@ class ReferenceSolution(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     path: Path
-    language: Language
+    language: LanguageName
     verdict: str | None = Field(default=None, description="The folder it came from, e.g. 'correct' or 'time_limit'.")
     expected_score: float | None = None
 
@@ -136,22 +133,29 @@ class Problem(BaseModel):
 
     id: str = Field(description="Short code, unique in a problem store, e.g. 'aplusb'.")
     name: str
-    task_type: TaskType = TaskType.BATCH
+    task_type: TaskTypeName = Field(default="Batch", validate_default=True,
+                                    description="How a test runs (see `ioi_grader.tasktypes`).")
+    task_params: Any = Field(default=None, validate_default=True,
+                             description="The task type's parameters, validated by the task type.")
     time_limit: float = Field(gt=0, description="CPU seconds per test.")
     memory_limit: int = Field(gt=0, description="Bytes of peak memory per test (per process).")
     score_precision: int = Field(default=2, ge=0, le=10)
     subtasks: tuple[Subtask, ...]
     tests: dict[str, TestCase]
-    # Batch tasks: compile the contestant file together with `grader.cpp` ("grader") or alone ("alone").
-    compilation: Literal["grader", "alone"] = "alone"
     graders: tuple[SourceFile, ...] = Field(
         default=(), description="Public grader-side files: grader.cpp / stub.cpp and the headers they include."
     )
     checker: Checker = Checker()
-    communication: Communication | None = None
     solutions: tuple[ReferenceSolution, ...] = ()
     year: int | None = Field(default=None, description="Contest year, when known (open-r1 rows carry it).")
     origin: str = Field(default="", description="Where the problem was loaded from, for messages.")
+
+    @field_validator("task_params", mode="after")
+    @classmethod
+    def _params_of_the_task_type(cls, value: Any, info: ValidationInfo) -> Any:
+        if "task_type" not in info.data:
+            return value  # the task type itself is invalid: that error is reported
+        return registry("TaskType").get(info.data["task_type"]).parse_params(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> Problem:
@@ -162,13 +166,20 @@ class Problem(BaseModel):
         names = [s.name for s in self.subtasks]
         if len(set(names)) != len(names):
             raise ValueError("subtask names must be unique")
-        if (self.task_type is TaskType.COMMUNICATION) != (self.communication is not None):
-            raise ValueError("communication parameters are required for, and only for, Communication tasks")
-        if self.compilation == "grader" and self.grader_source("grader.cpp") is None:
-            raise ValueError("compilation 'grader' needs graders/grader.cpp")
-        if self.task_type is TaskType.COMMUNICATION and self.grader_source("stub.cpp") is None:
-            raise ValueError("a Communication task needs graders/stub.cpp")
+        registry("TaskType").get(self.task_type).validate(self)
         return self
+
+    # -- task type parameters, read the way callers did before they were a plugin's -------------
+
+    @property
+    def compilation(self) -> str:
+        """Batch: "grader" when the contestant file is compiled with graders/grader.cpp."""
+        return getattr(self.task_params, "compilation", "alone")
+
+    @property
+    def communication(self) -> Any:
+        """The task parameters when it has a manager (Communication), else None."""
+        return self.task_params if hasattr(self.task_params, "manager") else None
 
     # -- derived views -------------------------------------------------------------------------
 
@@ -207,7 +218,7 @@ class Problem(BaseModel):
 
     def fingerprint(self) -> str:
         """Content hash of everything that affects grading except test data (used for caches)."""
-        payload = self.model_dump_json(include={"id", "task_type", "compilation", "graders", "checker", "communication"})
+        payload = self.model_dump_json(include={"id", "task_type", "task_params", "graders", "checker"})
         return hashlib.sha256(payload.encode()).hexdigest()
 
 

@@ -1,6 +1,6 @@
 """The open-r1 IOI datasets (`open-r1/ioi` + `open-r1/ioi-test-cases`) as `Problem`s, and back.
 
-`open-r1/ioi` has one row per *subtask* (BRIEF §1); `open-r1/ioi-test-cases` has one row per test,
+`open-r1/ioi` has one row per *subtask*; `open-r1/ioi-test-cases` has one row per test,
 one config per year. `load_openr1` groups the subtask rows into problems, materialises each one
 as a TPS folder in a cache (so test data lives on disk like every other task, and the grader
 never needs the datasets library) and loads it with `load_tps`. `openr1_rows` goes the other
@@ -22,11 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from .model import (
-    CheckerKind,
     Problem,
     ProblemFormatError,
-    ScoreType,
-    TaskType,
+    registry,
 )
 from .tps import MIB, check_id, load_tps, memory_limit_bytes
 
@@ -39,7 +37,7 @@ __all__ = [
     "openr1_rows",
 ]
 
-# Exact column sets of the two datasets (BRIEF §1), in the hub's order.
+# Exact column sets of the two datasets, in the hub's order.
 PROBLEM_COLUMNS: tuple[str, ...] = (
     "year",
     "name",
@@ -67,7 +65,7 @@ TEST_COLUMNS: tuple[str, ...] = (
     "test_output",
 )
 
-_COMM = "task_type_parameters_Communication_"
+# open-r1's own graders infer a Batch task's compilation from graders/grader.cpp.
 _BATCH_COMPILATION = "task_type_parameters_Batch_compilation"
 _GRADER_CONFIG = "graders/grader_config.json"
 # Folders of a materialised task that this module owns: stale files there are removed.
@@ -89,7 +87,7 @@ def _points(value: float) -> int | float:
 def _prompt(problem: Problem, statement: str, subtask_index: int) -> str:
     """The `problem` column: the prompt a model is given for one subtask."""
     subtask = problem.subtasks[subtask_index]
-    with_grader = problem.compilation == "grader" or problem.task_type is TaskType.COMMUNICATION
+    with_grader = registry("TaskType").get(problem.task_type).link_unit(problem) is not None
     if with_grader:
         io_rule = (
             "Your code is compiled together with the official grader: implement the routines the "
@@ -125,19 +123,15 @@ def _grader_files(problem: Problem) -> list[list[str]]:
         "time_limit": problem.time_limit,
         "memory_limit": problem.memory_limit,
     }
-    if problem.communication is not None:
-        comm = problem.communication
-        files.append(["graders/manager.cpp", comm.manager.content])
-        config[_COMM + "num_processes"] = comm.num_processes
-        config[_COMM + "user_io"] = comm.user_io.value
-        if comm.manager_args:
-            config[_COMM + "manager_args"] = list(comm.manager_args)
-    elif problem.compilation == "alone" and problem.grader_source("grader.cpp") is not None:
-        # Loaders infer "grader" from graders/grader.cpp; say so when that inference would be wrong.
-        config[_BATCH_COMPILATION] = "alone"
+    task_type = registry("TaskType").get(problem.task_type)
+    for role, sources in task_type.trusted_sources(problem).items():
+        files.append([f"graders/{sources[0].name}", sources[0].content])
+    config.update(task_type.cms_params(problem.task_params))
+    if config.get(_BATCH_COMPILATION) == ("grader" if problem.grader_source("grader.cpp") else "alone"):
+        del config[_BATCH_COMPILATION]  # what open-r1's graders infer anyway
     checker = problem.checker
     # Our extension keys (ignored by open-r1's own code): keep non-CMS checkers round-trippable.
-    if checker.kind is not CheckerKind.CMS and checker.kind is not CheckerKind.WHITE_DIFF:
+    if checker.kind.value not in ("cms", "white_diff"):  # TPS's default rule covers these two
         config["checker_convention"] = checker.kind.value
     if checker.flags:
         config["checker_flags"] = list(checker.flags)
@@ -166,7 +160,7 @@ def openr1_rows(
     their tests (each row's score is a GroupMin subtask's points).
     """
     for subtask in problem.subtasks:
-        if subtask.score_type is ScoreType.SUM and subtask.points > 0 and len(subtask.tests) > 1:
+        if subtask.score_type.value != "GroupMin" and subtask.points > 0 and len(subtask.tests) > 1:
             raise ValueError(
                 f"subtask {subtask.name!r} of {problem.id!r} is scored as a sum of its tests; "
                 "open-r1 rows express only GroupMin subtasks"
@@ -363,15 +357,15 @@ def materialize_openr1_problem(
 ) -> Path:
     """Write one problem's subtask rows and test cases as a TPS folder; returns the folder."""
     out, task_type = openr1_task_files(rows, tests, source)
-    communication = task_type == TaskType.COMMUNICATION.value
+    answers = needs_answers(task_type)
     for test, (test_input, test_output) in tests.items():
-        out.update(openr1_test_files(test, test_input, test_output, communication, source))
+        out.update(openr1_test_files(test, test_input, test_output, answers, source))
     _sync_folder(folder, out)
     return folder
 
 
 def openr1_test_files(
-    test: str, test_input: str | bytes, test_output: str | bytes | None, communication: bool,
+    test: str, test_input: str | bytes, test_output: str | bytes | None, answers: bool,
     source: str | os.PathLike[str] = "open-r1/ioi",
 ) -> dict[str, bytes]:
     """The files of one test case in a TPS folder: tests/<name>.in and, unless empty for a
@@ -379,10 +373,17 @@ def openr1_test_files(
     if not _safe_relative(test):
         raise ProblemFormatError(Path(os.fspath(source)), f"unsafe test name {test!r}", "test_name")
     out = {f"tests/{test}.in": test_input.encode() if isinstance(test_input, str) else test_input}
-    if test_output is None or (communication and not test_output):
+    if test_output is None or (not answers and not test_output):
         return out  # a Communication manager may judge from the input alone
     out[f"tests/{test}.out"] = test_output.encode() if isinstance(test_output, str) else test_output
     return out
+
+
+def needs_answers(task_type: str) -> bool:
+    """Whether tests of this task type need an expected output (a Communication manager may
+    judge from the input alone, so an empty output there means none)."""
+    task_types = registry("TaskType")
+    return task_type not in task_types or task_types.get(task_type).needs_answers
 
 
 def openr1_task_files(
@@ -438,12 +439,9 @@ def openr1_task_files(
             config["memory_limit"], reader.path, f"grader_files.{_GRADER_CONFIG}.memory_limit"
         )
 
-    params: dict[str, Any] = {}
-    if task_type == TaskType.COMMUNICATION.value:
-        params = {k: v for k, v in config.items() if k.startswith(_COMM)}
-    elif task_type == TaskType.BATCH.value:
-        default = "grader" if "graders/grader.cpp" in files else "alone"
-        params = {_BATCH_COMPILATION: config.get(_BATCH_COMPILATION, default)}
+    params = {k: v for k, v in config.items() if k.startswith("task_type_parameters_")}
+    if task_type == "Batch":
+        params.setdefault(_BATCH_COMPILATION, "grader" if "graders/grader.cpp" in files else "alone")
     meta: dict[str, Any] = {
         "code": problem_id,
         "name": name,

@@ -34,7 +34,7 @@ from .importing import (
     row_groups,
     write_file_atomic,
 )
-from .model import ProblemFormatError, TaskType
+from .model import ProblemFormatError
 from .parquet_pages import Unsupported, iter_string_column
 from .openr1 import (
     PROBLEM_COLUMNS,
@@ -43,6 +43,7 @@ from .openr1 import (
     _parquet_files,
     _safe_relative,
     check_id,
+    needs_answers,
     openr1_task_files,
 )
 
@@ -58,7 +59,7 @@ class _Pending:
     rows: list[dict[str, Any]]
     fingerprint: str
     staging: Path
-    communication: bool
+    answers: bool  # whether tests need an expected output (not for a Communication manager)
     done: set[str] = field(default_factory=set)
     seen: set[tuple[str, str]] = field(default_factory=set)  # (test, side) written by this run
     bytes: int = 0
@@ -91,7 +92,7 @@ class _Pending:
             raise ProblemFormatError(self.staging, f"unsafe test name {test!r}", "test_name")
         data = test_input if which == "in" else test_output
         path = self.staging / "tests" / f"{test}.{which}"
-        if which == "out" and (data is None or (self.communication and len(data) == 0)):
+        if which == "out" and (data is None or (not self.answers and len(data) == 0)):
             return  # a Communication manager may judge from the input alone
         if data is None:
             raise ProblemFormatError(self.staging, f"test {test!r} has no input", "test_input")
@@ -272,7 +273,7 @@ class OpenR1IOIImport(DatasetImporter):
                 progress.outcome(name, "failed", str(error))
                 continue
             item = _Pending(name, problem_id, rows, fingerprint, out.staging(name, fingerprint),
-                            communication=task_type == TaskType.COMMUNICATION.value)
+                            answers=needs_answers(task_type))
             item.open_journal()
             pending[problem_id] = item
         if not pending:

@@ -1,6 +1,6 @@
 """Load a TPS export folder (the layout of official IOI task repositories) into a `Problem`.
 
-Layout (BRIEF §1)::
+Layout::
 
     problem.json            code, name, time_limit (s), memory_limit (bytes), score_precision,
                             task_type, task_type_params (a JSON *string*)
@@ -16,7 +16,8 @@ Our extensions (absent from official exports, all optional):
                   (so exported Kattis tasks keep their comparator)
     problem.json  "year": the contest year (written by the open-r1 import; resolves open-r1 rows)
     subtasks/*.json "name": the subtask's name when it differs from the file stem (open-r1 names
-                  that do not sort in dataset order get an index prefix on the file)
+                  that do not sort in dataset order get an index prefix on the file);
+                  "score_type": a registered score type (default GroupMin)
 
 The small helpers at the top (typed JSON access, link-stub resolution, source reading) are shared
 with the Kattis and open-r1 loaders: every malformed input must surface as a `ProblemFormatError`
@@ -37,17 +38,13 @@ from pydantic import ValidationError
 
 from .model import (
     Checker,
-    CheckerKind,
-    Communication,
-    Language,
     Problem,
     ProblemFormatError,
     ReferenceSolution,
     SourceFile,
     Subtask,
-    TaskType,
     TestCase,
-    UserIO,
+    registry,
 )
 
 __all__ = ["load_tps", "memory_limit_bytes"]
@@ -57,7 +54,6 @@ T = TypeVar("T")
 # Files of graders/ that are compiled with (or included by) a submission.
 GRADER_SUFFIXES = (".cpp", ".cc", ".c", ".h", ".hpp")
 HEADER_SUFFIXES = (".h", ".hpp")
-SOLUTION_LANGUAGES = {".cpp": Language.CPP, ".cc": Language.CPP, ".py": Language.PYTHON}
 # TPS verdict folders whose solutions must get the full score.
 FULL_SCORE_VERDICTS = {"correct", "model_solution", "accepted"}
 # Below this a memory limit cannot be meant as bytes (64 KiB cannot even hold a C++ runtime), so it
@@ -277,7 +273,7 @@ def reference_solutions(
     verdicts = verdicts or {}
     found: list[ReferenceSolution] = []
     for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-        language = SOLUTION_LANGUAGES.get(file.suffix)
+        language = next((lang.name for lang in registry("Language") if file.suffix in lang.extensions), None)
         if language is None:
             continue
         relative = file.relative_to(folder).as_posix()
@@ -315,59 +311,30 @@ def _task_type_params(raw: Any, path: Path) -> dict[str, Any]:
     return raw
 
 
-def _communication(params: Mapping[str, Any], graders: Path, path: Path) -> Communication:
-    prefix = _PREFIX_TASK_PARAMS + "Communication_"
-    key = prefix + "num_processes"
-    num_processes = get_field(params, key, int, path, default=1)
-    if not 1 <= num_processes <= 8:
-        raise ProblemFormatError(
-            path, f"must be between 1 and 8, got {num_processes}", f"task_type_params.{key}"
-        )
-    key = prefix + "user_io"
-    user_io = get_field(params, key, str, path, default=UserIO.STD_IO.value)
-    if user_io not in {u.value for u in UserIO}:
-        raise ProblemFormatError(
-            path, f"must be 'std_io' or 'fifo_io', got {user_io!r}", f"task_type_params.{key}"
-        )
-    key = prefix + "manager_args"
-    args = get_field(params, key, (list, str), path, default=[])
-    # Accept "a b" as well as ["a", "b"]: hand-written problem.json files use both.
-    manager_args = args.split() if isinstance(args, str) else args
-    if not all(isinstance(a, str) for a in manager_args):
-        raise ProblemFormatError(path, "must be a list of strings", f"task_type_params.{key}")
-    manager_path = graders / "manager.cpp"
-    if not manager_path.is_file():
-        raise ProblemFormatError(manager_path, "a Communication task needs its manager", "task_type")
-    return Communication(
-        num_processes=num_processes,
-        user_io=UserIO(user_io),
-        manager=read_source(manager_path),
-        manager_args=tuple(manager_args),
-    )
-
-
 def _checker(folder: Path, convention: str, path: Path) -> Checker:
-    """checker/checker.cpp with the declared convention; without it the built-in comparator."""
+    """checker/checker.cpp with the declared convention; without it a built-in comparison.
+    "cms", the default, names CMS's own rule: its checker program if there is one, else white-diff."""
+    conventions = registry("CheckerKind")
+    programs = [c.name for c in conventions if c.needs_program]
     source = folder / "checker.cpp"
     if source.is_file():
-        if convention not in ("cms", "testlib"):
+        if convention not in programs:
             raise ProblemFormatError(
                 path,
-                f"must be 'cms' or 'testlib' when checker/checker.cpp exists, got {convention!r}",
+                f"must be {' or '.join(map(repr, programs))} when checker/checker.cpp exists, got {convention!r}",
                 "checker_convention",
             )
         support = source_files(folder, HEADER_SUFFIXES)
-        return Checker(kind=CheckerKind(convention), source=read_source(source), support=support)
-    # No checker program. Our extension lets an exported Kattis task keep its token diff.
-    if convention in ("cms", "white_diff"):
+        return Checker(kind=convention, source=read_source(source), support=support)
+    if convention == "cms":
         return Checker()
-    if convention == "token_diff":
-        return Checker(kind=CheckerKind.TOKEN_DIFF)
-    if convention == "testlib":
+    if convention not in conventions:
+        raise ProblemFormatError(path, f"unknown checker convention {convention!r}", "checker_convention")
+    if conventions.get(convention).needs_program:
         raise ProblemFormatError(
-            source, "checker_convention 'testlib' needs checker/checker.cpp", "checker_convention"
+            source, f"checker_convention {convention!r} needs checker/checker.cpp", "checker_convention"
         )
-    raise ProblemFormatError(path, f"unknown checker convention {convention!r}", "checker_convention")
+    return Checker(kind=convention)
 
 
 def _subtasks(folder: Path) -> list[tuple[Subtask, Path]]:
@@ -390,7 +357,13 @@ def _subtasks(folder: Path) -> list[tuple[Subtask, Path]]:
         # "name" is our extension: open-r1 subtask names that do not sort in dataset order keep
         # their name while the file is prefixed with its index.
         name = get_field(data, "name", str, file, default=file.stem)
-        subtasks.append((Subtask(name=name, points=float(points), tests=tuple(dict.fromkeys(tests))), file))
+        # "score_type" is our extension too: any registered score type (CMS's GroupMin by default).
+        score_type = get_field(data, "score_type", str, file, default="GroupMin")
+        if score_type not in registry("ScoreType"):
+            known = ", ".join(registry("ScoreType").names())
+            raise ProblemFormatError(file, f"unknown score type {score_type!r} (known: {known})", "score_type")
+        subtasks.append((Subtask(name=name, points=float(points), tests=tuple(dict.fromkeys(tests)),
+                                 score_type=score_type), file))
     return subtasks
 
 
@@ -426,12 +399,13 @@ def load_tps(path: str | os.PathLike[str]) -> Problem:
     precision = get_field(meta, "score_precision", int, meta_path, default=2)
     if not 0 <= precision <= 10:
         raise ProblemFormatError(meta_path, f"must be between 0 and 10, got {precision}", "score_precision")
-    task_type_raw = get_field(meta, "task_type", str, meta_path, default=TaskType.BATCH.value)
-    if task_type_raw not in {t.value for t in TaskType}:
+    task_types = registry("TaskType")
+    task_type_raw = get_field(meta, "task_type", str, meta_path, default="Batch")
+    if task_type_raw not in task_types:
         raise ProblemFormatError(
-            meta_path, f"unknown task type {task_type_raw!r} (Batch or Communication)", "task_type"
+            meta_path, f"unknown task type {task_type_raw!r} (known: {', '.join(task_types.names())})", "task_type"
         )
-    task_type = TaskType(task_type_raw)
+    task_type = task_types.get(task_type_raw)
     params = _task_type_params(meta.get("task_type_params"), meta_path)
     convention = get_field(meta, "checker_convention", str, meta_path, default="cms")
     year = get_field(meta, "year", int, meta_path, default=None)
@@ -440,27 +414,7 @@ def load_tps(path: str | os.PathLike[str]) -> Problem:
         raise ProblemFormatError(meta_path, "must be a list of strings", "checker_flags")
 
     graders_dir = root / "graders"
-    communication = None
-    compilation = "alone"
-    if task_type is TaskType.BATCH:
-        key = _PREFIX_TASK_PARAMS + "Batch_compilation"
-        compilation = get_field(params, key, str, meta_path, default="alone")
-        if compilation not in ("grader", "alone"):
-            raise ProblemFormatError(
-                meta_path, f"must be 'grader' or 'alone', got {compilation!r}", f"task_type_params.{key}"
-            )
-        if compilation == "grader" and not (graders_dir / "grader.cpp").is_file():
-            raise ProblemFormatError(
-                graders_dir / "grader.cpp",
-                "task_type_params declares compilation 'grader' but graders/grader.cpp is missing",
-                "task_type_params",
-            )
-    else:
-        communication = _communication(params, graders_dir, meta_path)
-        if not (graders_dir / "stub.cpp").is_file():
-            raise ProblemFormatError(
-                graders_dir / "stub.cpp", "a Communication task needs graders/stub.cpp", "task_type"
-            )
+    task_params = task_type.read_cms_params(params, graders_dir, meta_path)
     # manager.cpp is trusted: the contestant must never see it, so it is never a grader file.
     # `<code>.cpp` would be the contestant's own file name (TPS keeps a template there): the
     # submission replaces it, so shipping it as a grader file would only clash.
@@ -487,7 +441,7 @@ def load_tps(path: str | os.PathLike[str]) -> Problem:
 
     tests: dict[str, TestCase] = {}
     for test in order:
-        tests[test] = _test_case(test, files[test], root, task_type)
+        tests[test] = _test_case(test, files[test], root, task_type.needs_answers)
 
     solutions_json = root / "solutions.json"
     verdicts: dict[str, str] = {}
@@ -505,23 +459,22 @@ def load_tps(path: str | os.PathLike[str]) -> Problem:
         meta_path,
         id=code,
         name=name,
-        task_type=task_type,
+        task_type=task_type.name,
+        task_params=task_params,
         time_limit=time_limit,
         memory_limit=memory_limit,
         score_precision=precision,
         subtasks=tuple(subtasks),
         tests=tests,
-        compilation=compilation,
         graders=graders,
         checker=checker,
-        communication=communication,
         solutions=reference_solutions(root / "solutions", max_score, verdicts),
         year=year,
         origin=str(root),
     )
 
 
-def _test_case(name: str, input_file: Path, root: Path, task_type: TaskType) -> TestCase:
+def _test_case(name: str, input_file: Path, root: Path, needs_answer: bool) -> TestCase:
     try:
         input_path = resolve_data_file(input_file, root)
     except DanglingLink as error:
@@ -535,7 +488,7 @@ def _test_case(name: str, input_file: Path, root: Path, task_type: TaskType) -> 
             raise ProblemFormatError(
                 answer_file, f"test data missing: links to {error.target}", "tests"
             ) from None
-    elif task_type is TaskType.BATCH:
+    elif needs_answer:
         # Communication managers may judge from the input alone; a Batch test cannot.
         raise ProblemFormatError(answer_file, f"test {name!r} has an .in but no .out", "tests")
     return TestCase(name=name, input=input_path, answer=answer)

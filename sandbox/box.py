@@ -2,7 +2,7 @@
 
 Every restriction is applied here, at `docker run` time, so the image stays a plain image:
 no network, read-only root, every capability dropped except the supervisor's, no new
-privileges, private IPC without /dev/shm, pids and memory caps, tmpfs scratch space, and
+privileges, private IPC without /dev/shm or /dev/mqueue, pids and memory caps, tmpfs scratch space, and
 the box's own cgroup directories delegated to the supervisor for per-test accounting.
 """
 
@@ -16,11 +16,15 @@ import shutil
 import socket
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import docker
 import docker.errors
 
+from ..errors import Transient
+from .base import BoxFile
+from .image.wire import IO_MOUNT, SOCKET_NAME
 from .protocol import RunManyResponse, RunRequest, RunResponse
 from .settings import SandboxSettings
 
@@ -32,10 +36,9 @@ CGROUP_PARENT = "ioi-grader"
 LABEL_BOX = "ioi-grader.box"
 LABEL_ROLE = "ioi-grader.role"
 LABEL_OWNER = "ioi-grader.owner"
-IO_MOUNT = "/io"
 
 
-class SandboxError(RuntimeError):
+class SandboxError(Transient):
     """The sandbox failed (not the submission). The caller may retry on another box."""
 
 
@@ -80,7 +83,7 @@ class Box:
         self.runs = 0
         self.broken = False
         self.installed: dict[str, str] = {}  # installed name -> content key, see `install`
-        self._staged: dict[str, int] = {}  # staged file key -> size, see `stage`
+        self._staged: dict[str, int] = {}  # cached file key -> size, see `put`
         self._stage_keys: dict[tuple, str] = {}  # (path, size, mtime) -> staged file key
         self._host = os.path.abspath(self.host_dir)
         self._container = None
@@ -97,7 +100,7 @@ class Box:
         os.chmod(self.host_dir, 0o700)
         for sub in ("in", "out", "xfer"):
             (self.host_dir / sub).mkdir(mode=0o700)
-        if len(str(self.host_dir / "ctl.sock")) > 100:
+        if len(str(self.host_dir / SOCKET_NAME)) > 100:
             raise SandboxUnavailable(f"state directory path too long for a unix socket: {self.host_dir}")
         volumes = {str(self.host_dir): {"bind": IO_MOUNT, "mode": "rw"}}
         for controller in self._controllers():
@@ -116,7 +119,8 @@ class Box:
                 read_only=True,
                 cap_drop=["ALL"],
                 cap_add=SUPERVISOR_CAPABILITIES,
-                security_opt=["no-new-privileges"],
+                security_opt=["no-new-privileges"] + (
+                    [f"seccomp={self.settings.seccomp_profile}"] if self.settings.seccomp_profile else []),
                 ipc_mode="none",
                 pids_limit=64,
                 mem_limit=memory,
@@ -127,12 +131,17 @@ class Box:
                     "/scratch": scratch,
                     "/box": "rw,nosuid,nodev,exec,size=512m,mode=755",
                     "/trusted": "rw,nosuid,nodev,exec,size=256m,mode=700",
+                    # The engine mounts a writable POSIX message queue filesystem here even with
+                    # private IPC: a plain open() there creates a queue that outlives the run
+                    # (mq_open is denied, open is not). An empty read-only tmpfs replaces it.
+                    "/dev/mqueue": "ro,nosuid,nodev,noexec,size=4k,mode=755",
                 },
                 volumes=volumes,
                 environment={
                     "IOI_OWNER_UID": str(os.getuid()),
                     "IOI_OWNER_GID": str(os.getgid()),
                     "IOI_BOX_PIDS_MAX": str(self.settings.box_pids_max),
+                    "IOI_WIPE_SECONDS": str(self.settings.scratch_wipe_seconds),
                 },
                 labels={LABEL_BOX: self.name, LABEL_ROLE: self.role, LABEL_OWNER: owner_token()},
                 log_config={"type": "json-file", "config": {"max-size": "1m"}},
@@ -160,7 +169,7 @@ class Box:
         return present
 
     def _connect(self) -> None:
-        sock_path = self.host_dir / "ctl.sock"
+        sock_path = self.host_dir / SOCKET_NAME
         deadline = time.monotonic() + self.settings.start_timeout
         while True:
             if sock_path.exists():
@@ -228,32 +237,54 @@ class Box:
             return response
 
     def run(self, request: RunRequest) -> RunResponse:
-        # The supervisor enforces each wall limit; this is only the guard against a dead box.
-        longest = max(p.limits.wall for p in request.processes)
+        # The supervisor enforces each wall limit and the wipe budget; this is only the guard
+        # against a dead box.
+        longest = max(p.limits.wall for p in request.processes) + self.settings.scratch_wipe_seconds
         response = self.call(request.model_dump(exclude_none=True), timeout=longest * len(request.processes) + 30)
         self.runs += 1
-        return RunResponse.model_validate(response)
+        result = RunResponse.model_validate(response)
+        self._retire_if_asked([result])
+        return result
 
     def run_many(self, runs: list[dict], stop_on_failure: bool = True) -> RunManyResponse:
         """Run several requests back to back in one round trip. `runs` are RunRequest dicts,
         already validated by the caller (the hot path of many short tests skips re-validating
         one template per test)."""
-        longest = sum(max(p["limits"]["wall"] for p in run["processes"]) for run in runs)
+        longest = sum(max(p["limits"]["wall"] for p in run["processes"]) + self.settings.scratch_wipe_seconds
+                      for run in runs)
         response = self.call({"op": "run_many", "runs": runs, "stop_on_failure": stop_on_failure},
                              timeout=longest + 30)
         self.runs += len(response["results"])
-        return RunManyResponse.model_validate(response)
+        result = RunManyResponse.model_validate(response)
+        self._retire_if_asked(result.results)
+        return result
 
-    def install(self, host_file: Path, name: str, key: str, trusted: bool = False) -> str:
-        """Copy an executable from this box's I/O folder into /box (submissions) or /trusted
-        (task programs), unless the same content (`key`) is already installed under `name`."""
+    def _retire_if_asked(self, results: list[RunResponse]) -> None:
+        """The results stand, but the supervisor says the box is unfit for another run: once
+        the caller is done with it, the pool replaces it."""
+        for result in results:
+            if result.retire:
+                log.warning("box %s retired by its supervisor: %s", self.name, result.retire)
+                self.broken = True
+
+    # -- the sandbox API (see base.py): files in and out ----------------------------------------
+
+    def install(self, program: Path | str, name: str, key: str, trusted: bool = False) -> str:
+        """Copy an executable into /box (a submission's) or /trusted (a task program's), unless
+        the same content (`key`) is already installed under `name`. A box holds one submission's
+        programs at a time: installing another one first removes the previous one's."""
         path = f"/trusted/{name}" if trusted else f"/box/{name}"
         if self.installed.get(path) == key:
             return path
-        self.call(
-            {"op": "install", "src": self.to_container(host_file), "name": name, "dest": "trusted" if trusted else "box"},
-            timeout=30,
-        )
+        if not trusted and any(p.startswith("/box/") for p in self.installed):
+            self.clear_submissions()
+        staged = os.path.join(self._host, "xfer", f"{uuid.uuid4().hex}.{name}")
+        shutil.copyfile(program, staged)
+        try:
+            self.call({"op": "install", "src": self._inside(staged), "name": name,
+                       "dest": "trusted" if trusted else "box"}, timeout=30)
+        finally:
+            os.unlink(staged)
         self.installed[path] = key
         return path
 
@@ -262,13 +293,19 @@ class Box:
         self.call({"op": "clear", "dirs": ["box"]}, timeout=30)
         self.installed = {p: k for p, k in self.installed.items() if not p.startswith("/box/")}
 
-    STAGE_LIMIT = 2 << 30  # bytes of staged inputs kept per box before the cache is emptied
+    STAGE_LIMIT = 2 << 30  # bytes of cached inputs kept per box before the cache is emptied
 
-    def stage(self, src: Path) -> str:
-        """Make a host file (test input or answer) available in the box, copying it at most
-        once per box: staged copies are keyed by path, size and modification time."""
-        info = os.stat(src)
-        identity = (str(src), info.st_size, info.st_mtime_ns)
+    def put(self, source: Path | str, *, cache: bool = True) -> str:
+        """Make a host file readable in the box (mode 0644: trusted programs re-open it through
+        /proc/self/fd). Cached copies (test inputs, answers) are made at most once per box,
+        keyed by path, size and modification time; others are copied each time, to `discard`."""
+        if not cache:
+            dest = os.path.join(self._host, "xfer", uuid.uuid4().hex)
+            shutil.copyfile(source, dest)
+            os.chmod(dest, 0o644)
+            return self._inside(dest)
+        info = os.stat(source)
+        identity = (os.fspath(source), info.st_size, info.st_mtime_ns)
         key = self._stage_keys.get(identity)
         if key is None:
             key = hashlib.sha256("\0".join(map(str, identity)).encode()).hexdigest()[:32]
@@ -278,22 +315,36 @@ class Box:
                 self._staged.clear()
                 self._stage_keys.clear()
             dest = os.path.join(self._host, "in", key)
-            shutil.copyfile(src, dest + ".tmp")
-            os.chmod(dest + ".tmp", 0o644)  # trusted programs re-open it through /proc/self/fd
+            shutil.copyfile(source, dest + ".tmp")
+            os.chmod(dest + ".tmp", 0o644)
             os.replace(dest + ".tmp", dest)
             self._staged[key] = info.st_size
             self._stage_keys[identity] = key
         return f"{IO_MOUNT}/in/{key}"
 
+    def discard(self, inside: str) -> None:
+        try:
+            os.unlink(self._host_path(inside))
+        except FileNotFoundError:
+            pass
+
+    def output(self) -> BoxFile:
+        name = uuid.uuid4().hex
+        return BoxFile(os.path.join(self._host, "out", name), f"{IO_MOUNT}/out/{name}")
+
     # -- paths ---------------------------------------------------------------------------------
 
-    def to_container(self, host_path: Path | str) -> str:
+    def _inside(self, host_path: str) -> str:
         """The path inside the box of a file in this box's I/O folder (a string operation:
-        every such path is built from `host_dir`, so there is nothing to resolve)."""
-        text = os.fspath(host_path)
-        if not text.startswith(self._host + "/"):
-            raise ValueError(f"{text} is not inside {self._host}")
-        return IO_MOUNT + text[len(self._host):]
+        every such path is built from the folder's own path, so there is nothing to resolve)."""
+        if not host_path.startswith(self._host + "/"):
+            raise ValueError(f"{host_path} is not inside {self._host}")
+        return IO_MOUNT + host_path[len(self._host):]
+
+    def _host_path(self, inside: str) -> str:
+        if not inside.startswith(IO_MOUNT + "/") or "/../" in inside:
+            raise ValueError(f"{inside} is not a file of the box's I/O folder")
+        return self._host + inside[len(IO_MOUNT):]
 
     def __repr__(self) -> str:
         return f"Box({self.name}, role={self.role}, runs={self.runs}{', broken' if self.broken else ''})"

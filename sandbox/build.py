@@ -22,8 +22,15 @@ CONTEXT_LABEL = "ioi-grader.context"
 BASE_IMAGE = "debian:bookworm-slim"
 
 
+def build_args() -> dict[str, str]:
+    """The image's build arguments, from the plugin registries."""
+    from ..languages import image_packages  # noqa: PLC0415
+
+    return {"LANGUAGE_PACKAGES": " ".join(sorted(image_packages()))}
+
+
 def context_hash() -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(repr(sorted(build_args().items())).encode())
     for path in sorted(CONTEXT_DIR.iterdir()):
         if path.is_file() and not path.name.startswith("."):
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -56,7 +63,8 @@ def ensure_image(client: docker.DockerClient, tag: str, force: bool = False) -> 
     log.info("building sandbox image %s (this takes a minute the first time)", tag)
     try:
         image, _ = client.images.build(
-            path=str(CONTEXT_DIR), tag=tag, labels={CONTEXT_LABEL: context_hash()}, rm=True, pull=False
+            path=str(CONTEXT_DIR), tag=tag, labels={CONTEXT_LABEL: context_hash()}, rm=True, pull=False,
+            buildargs=build_args(),
         )
     except docker.errors.BuildError as error:
         tail = "".join(str(line.get("stream", line.get("error", ""))) for line in list(error.build_log)[-15:])

@@ -41,6 +41,16 @@ class SandboxSettings(BaseModel):
     scratch_mib: int = Field(default=1024, ge=16, description="Size of a box's scratch tmpfs.")
     supervisor_memory_mib: int = Field(default=256, ge=64)
     box_pids_max: int = Field(default=512, ge=16, description="Processes in a whole box at once.")
+    scratch_wipe_seconds: float = Field(
+        default=20.0, gt=0,
+        description="Longest a box may take to wipe a slot's scratch after a run; past it the test scores RE "
+        "(what it left is the submission's doing) and the box is replaced.",
+    )
+    seccomp_profile: str | None = Field(
+        default_factory=lambda: os.environ.get("IOI_GRADER_DOCKER_SECCOMP") or None,
+        description="Docker's seccomp profile for boxes (a JSON file, or 'unconfined'); unset keeps the engine's "
+        "default. The sandbox's own filter for untrusted code does not rely on it.",
+    )
     cgroup_root: Path = Path("/sys/fs/cgroup")
     start_timeout: float = 60.0
 

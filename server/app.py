@@ -25,23 +25,24 @@ from rq.registry import StartedJobRegistry
 
 from ..grading.grader import select_subtasks, unsupported_reason
 from ..grading.submission import GradeOptions, Submission
+from ..languages import languages
 from ..problems.model import Problem, ProblemFormatError
 from ..problems.store import ProblemExists, ProblemStore, UnknownProblem
+from ..schemas import (
+    ErrorBody, Health, LanguageInfo, ProblemDetail, ProblemSummary, RewardDetail, RewardMode, RewardRequest,
+    RewardResponse, SourceFileView, State, StatusView, SubmissionCreated, SubmissionRequest, SubmissionView,
+    SubtaskSummary,
+)
 from ..workers.metrics import Metrics
-from ..workers.records import State, SubmissionRecord
 from ..workers.packages import PackageChanged, PackageUnavailable, RedisPackages
+from ..workers.records import SubmissionRecord
 from ..workers.runtime import WORKER_KEY
 from ..workers.store import STATE_KEY, QueueFull, SubmissionStore, connect
 from ..workers.telemetry import queue_age, render_worker_series, worker_stats
 from .config import ServiceConfig
 from .publish import ProblemPublisher
-from .schemas import StatusView
+from .reward import prepare_code, reward_of
 from .status import collect_status
-from .reward import RewardMode, prepare_code, reward_of
-from .schemas import (
-    ErrorBody, Health, ProblemDetail, ProblemSummary, RewardDetail, RewardRequest, RewardResponse, SourceFileView,
-    SubmissionCreated, SubmissionRequest, SubmissionView, SubtaskSummary,
-)
 
 log = logging.getLogger(__name__)
 
@@ -352,12 +353,20 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
             return RewardDetail(reward=value, status="scored", reason=reason, score=record.result.score,
                                 max_score=record.result.max_score, **base)
         if record.state is State.FAILED:
-            # An infrastructure failure is not a zero: TRL skips None rewards (BRIEF §3).
+            # An infrastructure failure is not a zero: TRL leaves out samples whose reward is None.
             return RewardDetail(reward=None, status="error", reason=record.error or "grading failed", **base)
         return RewardDetail(reward=None, status="timeout", reason=f"not graded in time (still {record.state.value})",
                             **base)
 
-    # -- problems ------------------------------------------------------------------------------
+    # -- languages and problems ----------------------------------------------------------------
+
+    @app.get("/v1/languages", response_model=list[LanguageInfo])
+    async def list_languages(_: bool = Depends(authenticated)) -> list[LanguageInfo]:
+        """Every language a submission may name (aliases included)."""
+        return [LanguageInfo(name=lang.name, aliases=list(lang.aliases), summary=lang.summary,
+                             extensions=list(lang.extensions), links_task_code=lang.links_task_code)
+                for lang in languages]
+
 
     @app.get("/v1/problems", response_model=list[ProblemSummary])
     async def list_problems(_: bool = Depends(authenticated)) -> list[ProblemSummary]:
@@ -376,12 +385,12 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
     @app.get("/v1/problems/{problem_id}", response_model=ProblemDetail, responses={404: {"model": ErrorBody}})
     async def get_problem(problem_id: str, is_admin: bool = Depends(authenticated)) -> ProblemDetail:
         problem = problem_or_404(problem_id)
-        languages = [lang for lang in ("cpp", "cpp17", "cpp20", "python") if not unsupported_reason(problem, lang)]
+        usable = [name for name in languages.choices() if not unsupported_reason(problem, name)]
         private = {}
         if is_admin and not config.open_access:
             private = dict(checker=problem.checker.kind.value, tests=list(problem.tests))
         return ProblemDetail(
-            **_problem_summary(problem, await run_in_threadpool(_version, problem)), languages=languages,
+            **_problem_summary(problem, await run_in_threadpool(_version, problem)), languages=usable,
             headers=[SourceFileView(name=h.name, content=h.content) for h in problem.headers], **private,
         )
 

@@ -11,7 +11,7 @@ from ..workers.metrics import COUNTERS
 from ..workers.runtime import WORKER_KEY
 from ..workers.store import SubmissionStore
 from ..workers.telemetry import queue_age, recent_errors, worker_stats
-from .schemas import QueueView, StatusView
+from ..schemas import QueueView, StatusView
 
 
 def collect_status(redis: Redis, store: SubmissionStore, errors: int = 10) -> StatusView:

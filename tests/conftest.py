@@ -46,3 +46,16 @@ def grader(sandbox_pool):
     grader = Grader(sandbox_pool)
     yield grader
     grader.close()
+
+
+@pytest.fixture(scope="session")
+def fake_grader(tmp_path_factory):
+    """A grader over the plain-process TEST DOUBLE sandbox (no Docker, no isolation): for unit
+    tests of task types, checkers and orchestration. Its task-program cache lasts the session."""
+    from doubles.fake_sandbox import FakePool
+    from ioi_grader.grading.grader import Grader
+
+    grader = Grader(FakePool(tmp_path_factory.mktemp("fake-sandbox")))
+    yield grader
+    grader.close()
+

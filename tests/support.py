@@ -7,7 +7,7 @@ import time
 import uuid
 from pathlib import Path
 
-from ioi_grader.server.process import free_port  # noqa: F401 - shared with the tests
+from ioi_grader.bench.serve_process import free_port  # noqa: F401 - shared with the tests
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.05):
@@ -27,6 +27,13 @@ def install_static_program(box, source: str, work: Path, name: str) -> str:
     work.mkdir(parents=True, exist_ok=True)
     (work / f"{name}.cpp").write_text(source)
     subprocess.run(["g++", "-O2", "-static", "-s", "-o", str(work / name), str(work / f"{name}.cpp")], check=True)
-    staged = box.host_dir / "xfer" / name
-    staged.write_bytes((work / name).read_bytes())
-    return box.install(staged, name, f"{name}-{uuid.uuid4().hex}")
+    return box.install(work / name, name, f"{name}-{uuid.uuid4().hex}")
+
+
+def write_task(root: Path, files: dict[str, str]) -> Path:
+    """A task folder from {relative path: text}."""
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root

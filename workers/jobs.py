@@ -1,15 +1,18 @@
 """The RQ job functions. They run inside a `GradingWorker`, which owns the warm sandboxes.
 
 A job carries only a submission id; the record in Redis is the payload and the place the
-outcome goes. Sandbox failures raise, so RQ retries the job (bounded); problems the
-submitter caused (unknown problem, unsupported language) fail the record at once.
+outcome goes. What happens on a failure follows the error taxonomy (`ioi_grader.errors`):
+`Rejected` (the submission's fault) and `TaskBroken` (the task's) fail the record at once, with
+the reason; `Transient` failures raise, so RQ retries the job (bounded), as it does for anything
+unexpected.
 """
 
 from __future__ import annotations
 
 import logging
 
-from ..grading.grader import GradeHooks, GradingError
+from ..errors import Rejected, TaskBroken
+from ..grading.grader import GradeHooks
 from ..grading.results import TestResult
 from ..problems.store import UnknownProblem
 from .records import State
@@ -53,12 +56,18 @@ def grade_submission(submission_id: str) -> None:
     recycled_before = runtime.pool.recycled
     try:
         result = runtime.grader.grade(problem, record.submission, record.options, hooks)
-    except ValueError as error:  # the submission cannot be graded on this problem at all
+    except Rejected as error:  # the submission cannot be graded on this problem at all
         store.set_state(record, State.FAILED, error=str(error))
         runtime.metrics.count("ioi_grader_submissions_total", state="failed")
         return
-    except GradingError:
-        raise  # RQ retries; `report_failure` records the reason once retries are spent
+    except TaskBroken as error:  # running it again cannot help: fail once, and tell the operator
+        log.error("problem %s is broken: %s", record.problem_id, error)
+        store.set_state(record, State.FAILED, error=f"the task {record.problem_id!r} is broken: {error}")
+        runtime.metrics.count("ioi_grader_submissions_total", state="failed")
+        runtime.metrics.count("ioi_grader_task_errors_total", problem=record.problem_id)
+        return
+    # Transient failures and bugs raise: RQ retries (bounded); `report_failure` records the
+    # reason once retries are spent.
     finally:
         runtime.metrics.count("ioi_grader_sandbox_recycles_total", runtime.pool.recycled - recycled_before)
     store.set_state(record, State.DONE, result=result, error=None)

@@ -10,24 +10,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from enum import Enum
-
 from pydantic import BaseModel, Field
 
 from ..grading.results import GradeResult
 from ..grading.submission import GradeOptions, Submission
+from ..schemas import State
 
-
-class State(str, Enum):
-    QUEUED = "queued"
-    COMPILING = "compiling"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-
-    @property
-    def final(self) -> bool:
-        return self in (State.DONE, State.FAILED)
+__all__ = ["State", "SubmissionRecord", "new_id"]
 
 
 def new_id() -> str:

@@ -104,11 +104,14 @@ class SubmissionStore:
                 pipe.set(RECORD_KEY.format(record.id), record.model_dump_json(), ex=ttl or self.result_ttl)
                 pipe.set(STATE_KEY.format(record.id), record.state.value, ex=ttl or self.result_ttl)
             pipe.execute()
+        from . import jobs  # noqa: PLC0415 - the job module imports this one
+
+        # Functions, not strings: RQ derives the import path from the function itself.
         self.queue.enqueue_many([
             Queue.prepare_data(
-                "ioi_grader.workers.jobs.grade_submission", args=(record.id,), job_id=f"grade-{record.id}",
+                jobs.grade_submission, args=(record.id,), job_id=f"grade-{record.id}",
                 timeout=self.job_timeout, retry=Retry(max=JOB_RETRIES), result_ttl=0, failure_ttl=self.result_ttl,
-                on_failure=Callback("ioi_grader.workers.jobs.report_failure"),
+                on_failure=Callback(jobs.report_failure),
             )
             for record in records
         ])

@@ -17,7 +17,7 @@ from redis import Redis
 from rq import Queue
 from rq.job import Job
 
-from ..server.schemas import ErrorEntry, WorkerStats
+from ..schemas import ErrorEntry, WorkerStats
 from .metrics import Metrics
 
 WORKER_STATS = "ioi:wstats:{}"

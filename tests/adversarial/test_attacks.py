@@ -1,8 +1,9 @@
-"""Adversarial submissions (BRIEF §5, issue 5): each must score 0 with the verdict it earns,
-and leave nothing behind. Every attack's `sum()` answers right only if the attack worked, so
-an accepted test is a breach. After each one: every test of the submission got an allowed
-verdict (so no test influenced the next), no process of a sandbox uid is left on the host,
-the next submission grades normally, and the host's disk and memory are back."""
+"""Adversarial submissions (what a model under reward pressure tries): each must score 0 with
+the verdict it earns, and leave nothing behind. Every attack's `sum()` answers right only if
+the attack worked, so an accepted test is a breach. After each one: every test of the
+submission got an allowed verdict (so no test influenced the next), no process of a sandbox
+uid is left in a box, the next submission grades normally, and the host's disk and memory
+are back."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from ioi_grader.grading.results import TestStatus
 from ioi_grader.grading.submission import GradeOptions, Submission
 from ioi_grader.problems.tps import load_tps
+from ioi_grader.sandbox.box import LABEL_OWNER, owner_token
 from paths import EXAMPLES, FIXTURES
 
 pytestmark = pytest.mark.docker
@@ -49,6 +51,18 @@ EXPECTED: dict[str, tuple[set[TestStatus], dict]] = {
     "daemon": ({S.WA}, {}),
     "write_outside": ({S.WA}, {}),
     "worker_secrets": ({S.WA}, {}),
+    # Issue 9: state carried between tests, ungradable leftovers, output a checker cannot
+    # afford, cheap compile-time denial, namespaces.
+    "persist_mqueue": ({S.WA}, {}),
+    "persist_elsewhere": ({S.WA}, {}),
+    "nested_dirs": ({S.WA}, {}),
+    "nested_dirs_deep": ({S.WA, S.TLE, S.RE}, {}),  # RE only if its wipe outlasts the budget
+    "checker_long_line": ({S.RE}, {}),
+    "checker_token_flood": ({S.RE}, {}),
+    "include_device": ({S.CE}, {}),
+    "include_own_pipe": ({S.CE}, {}),
+    "incbin_device": ({S.CE}, {}),
+    "namespaces": ({S.WA}, {}),
 }
 # Compile-time attacks fail for the right reason: the compiler says why.
 COMPILE_REASON = {
@@ -59,6 +73,10 @@ COMPILE_REASON = {
     "include_recursion_bomb": r"#include nested depth",
     "template_bomb": r"exceeded the (time|memory) limit|memory exhausted|template instantiation depth",
     "huge_static_array": r"exceeded the (time|memory) limit|File size limit|file too large|No space|relocation|truncated",
+    # Refused at once, with the reason, rather than stopped by the wall-clock guard.
+    "include_device": r"refused to open /dev/ptmx: not a regular file",
+    "include_own_pipe": r"refused to open /dev/stdout: not a regular file",
+    "incbin_device": r"refused to open /dev/ptmx: not a regular file",
 }
 # The grader-side cheats of the fixtures: exiting before the grader's checks, faking its output.
 FIXTURE_CHEATS = ["cheat_exit.cpp", "cheat_quick_exit.cpp", "cheat_fake_ok.cpp", "cheat_scan_secret.cpp"]
@@ -70,13 +88,29 @@ def attack_source(name: str) -> str:
     return (ATTACKS / f"{name}.cpp").read_text().replace('#include "common.h"', common)
 
 
+def our_pid_namespaces() -> set[str]:
+    """The pid namespaces of this test session's boxes. A box's processes cannot leave its
+    namespace, and a namespace dies with its box, so a survivor of a run is found in one of them
+    (and sandbox-uid processes of another grader on the same host are not mistaken for ours)."""
+    import docker
+
+    found = set()
+    for container in docker.from_env().containers.list(filters={"label": f"{LABEL_OWNER}={owner_token()}"}):
+        try:
+            found.add(os.readlink(f"/proc/{container.attrs['State']['Pid']}/ns/pid"))
+        except OSError:
+            pass
+    return found
+
+
 def sandbox_processes() -> list[str]:
-    """Host processes running as a sandbox uid, as 'pid:comm'."""
+    """Processes of this session's boxes running as a sandbox uid, as 'pid:comm'."""
+    ours = our_pid_namespaces()
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if entry.stat().st_uid in SANDBOX_UIDS:
+                if entry.stat().st_uid in SANDBOX_UIDS and os.readlink(entry / "ns" / "pid") in ours:
                     found.append(f"{entry.name}:{(entry / 'comm').read_text().strip()}")
             except OSError:
                 pass

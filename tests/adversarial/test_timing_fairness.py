@@ -13,6 +13,7 @@ for the calibration and for every run, as it is for "the other core is loaded"."
 from __future__ import annotations
 
 import os
+import tempfile
 import statistics
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import uuid
 import docker
 import pytest
 from ioi_grader.grading.results import TestStatus
-from ioi_grader.grading.tasktypes import TestLimits, classify
+from ioi_grader.grading.outcomes import TestLimits, classify
 from ioi_grader.sandbox.protocol import Limits, ProcessSpec, RunRequest, Stream, user_slot
 from support import install_static_program
 
@@ -59,18 +60,21 @@ def pin_box(box, cores: str) -> None:
 
 
 def run_burn(box, iterations: int) -> tuple[float, TestStatus | None]:
-    token = uuid.uuid4().hex
-    (box.host_dir / "in" / token).write_text(f"{iterations}\n")
+    with tempfile.NamedTemporaryFile("w", suffix=".in") as source:
+        source.write(f"{iterations}\n")
+        source.flush()
+        stdin = box.put(source.name, cache=False)
+    stdout = box.output()
     request = RunRequest(processes=[ProcessSpec(
-        slot=user_slot(0), argv=["/box/burn"], stdin=Stream(file=f"/io/in/{token}"),
-        stdout=Stream(file=f"/io/out/{token}", write=True),
+        slot=user_slot(0), argv=["/box/burn"], stdin=Stream(file=stdin),
+        stdout=Stream(file=stdout.inside, write=True),
         limits=Limits(cpu=TIME_LIMIT, wall=2 * TIME_LIMIT + 1, memory=64 << 20),
     )])
     try:
         result = box.run(request).processes[0]
     finally:
-        (box.host_dir / "in" / token).unlink()
-        (box.host_dir / "out" / token).unlink(missing_ok=True)
+        box.discard(stdin)
+        stdout.unlink()
     failure = classify(result, TestLimits(time=TIME_LIMIT, memory=64 << 20, output=1 << 20))
     return result.cpu, failure[0] if failure else None
 

@@ -49,3 +49,15 @@ def test_python_is_refused_on_a_grader_task(grader, problems):
 
     with pytest.raises(ValueError, match="stdin/stdout"):
         grader.grade(problems["guess"], Submission(language="python", code="print(1)"))
+
+
+@pytest.mark.parametrize("name", ["correct.py", "wrong_int32.py", "raises.py"])
+def test_sumlines_in_pypy(grader, problems, name):
+    """PyPy 3 (languages/pypy3.py, one file) grades the same Python solutions the same way."""
+    from ioi_grader.grading.submission import Submission
+    from tasks import solution
+
+    want = expected("sumlines")[name]
+    result = grader.grade(problems["sumlines"], Submission(language="pypy3", code=solution("sumlines", name)))
+    assert result.score == want["score"]
+    assert {s.name: s.score for s in result.subtasks} == want["subtasks"]

@@ -25,7 +25,7 @@ from ioi_grader.problems import (
 from ioi_grader.problems import openr1 as openr1_module
 from ioi_grader.problems.openr1 import PROBLEM_COLUMNS, TEST_COLUMNS
 
-# BRIEF §1, verbatim.
+# The hub datasets' columns, verbatim, in their order (open-r1/ioi and open-r1/ioi-test-cases).
 BRIEF_PROBLEM_COLUMNS = (
     "year, name, id, day, subtask, statement, score, time_limit, memory_limit, "
     "score_precision, task_type, test_names, starting_code, grader_files, problem"

@@ -17,22 +17,21 @@ MIB = 1 << 20
 
 def run(box, argv, *, cpu=2.0, wall=None, memory=256 * MIB, pids=32, fsize=16 * MIB, slot=None, stdin=None):
     """Run one process in `box`; returns (result, stdout text, stderr text)."""
-    token = uuid.uuid4().hex
-    out, err = box.host_dir / "out" / f"{token}.out", box.host_dir / "out" / f"{token}.err"
+    out, err = box.output(), box.output()
     spec = ProcessSpec(
         slot=slot or user_slot(0),
         argv=argv,
         stdin=Stream(file=stdin) if stdin else None,
-        stdout=Stream(file=box.to_container(out), write=True),
-        stderr=Stream(file=box.to_container(err), write=True),
+        stdout=Stream(file=out.inside, write=True),
+        stderr=Stream(file=err.inside, write=True),
         limits=Limits(cpu=cpu, wall=wall or 2 * cpu + 1, memory=memory, pids=pids, fsize=fsize),
     )
     response = box.run(RunRequest(processes=[spec]))
     try:
         return response, out.read_text(errors="replace"), err.read_text(errors="replace")
     finally:
-        out.unlink(missing_ok=True)
-        err.unlink(missing_ok=True)
+        out.unlink()
+        err.unlink()
 
 
 @pytest.fixture
@@ -205,15 +204,14 @@ def test_trusted_slot_is_a_different_uid(box):
 
 
 def test_pipes_connect_processes_of_one_run(box):
-    token = uuid.uuid4().hex
-    out = box.host_dir / "out" / f"{token}.out"
+    out = box.output()
     request = RunRequest(
         pipes=["a_to_b"],
         processes=[
             ProcessSpec(slot=user_slot(0), argv=sh("echo hello-through-pipe"), stdout=Stream(pipe="a_to_b", end="w"),
                         limits=Limits(cpu=1, wall=3, memory=64 * MIB)),
             ProcessSpec(slot=user_slot(1), argv=["/bin/cat"], stdin=Stream(pipe="a_to_b", end="r"),
-                        stdout=Stream(file=box.to_container(out), write=True),
+                        stdout=Stream(file=out.inside, write=True),
                         limits=Limits(cpu=1, wall=3, memory=64 * MIB)),
         ],
     )

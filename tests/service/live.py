@@ -12,7 +12,7 @@ from pathlib import Path
 from redis import Redis
 from redis.exceptions import RedisError
 
-from ioi_grader.server.process import ServeProcess
+from ioi_grader.bench.serve_process import ServeProcess
 
 
 class RedisProcess:

@@ -49,9 +49,51 @@ def test_redis_crash_and_restart_with_queued_submissions_loses_nothing(service, 
     service.wait_healthy(120)
 
 
-def test_a_submission_nobody_can_judge_fails_with_a_reason_after_bounded_retries(client):
+def test_a_broken_checker_fails_the_submission_once_with_a_reason(client):
+    # The task is broken, not the infrastructure: another attempt cannot help, so there is none.
     view = client.grade("brokenchecker", solution("aplusb", "correct.cpp"), timeout=300)
     assert view.state.value == "failed"
-    assert "checker" in view.error and "attempts" in view.error
+    assert "checker" in view.error and "broken" in view.error
+    assert view.attempts == 1
+    assert view.result is None  # never reported as a score
+
+
+def test_a_submission_the_sandbox_keeps_losing_fails_after_bounded_retries(service, client):
+    """Every box that starts grading it is killed, as a crashing Docker engine would: the grader
+    tries each batch on fresh boxes, RQ retries the job, and then it stops with a reason."""
+    import threading
+
+    import docker
+
+    from ioi_grader.sandbox.box import LABEL_OWNER, LABEL_ROLE
+
+    engine = docker.from_env()
+    workers = {str(pid) for pid in service.worker_pids().values()}
+    stop = threading.Event()
+    kills = []
+
+    def kill_boxes() -> None:
+        while not stop.wait(0.3):
+            for box in engine.containers.list(filters={"label": f"{LABEL_ROLE}=run"}):
+                if box.labels.get(LABEL_OWNER, "").split(":")[1:2] and box.labels[LABEL_OWNER].split(":")[1] in workers:
+                    try:
+                        box.kill()
+                        kills.append(box.name)
+                    except docker.errors.APIError:
+                        pass  # stopped already
+
+    killer = threading.Thread(target=kill_boxes, daemon=True)
+    killer.start()
+    try:
+        view = client.grade("aplusb", solution("aplusb", "slow_large.cpp"), timeout=600)
+    finally:
+        stop.set()
+        killer.join()
+    assert view.state.value == "failed", view
+    assert "attempts" in view.error and "sandbox" in view.error
     assert view.attempts == 4  # the first try and three retries, then it stops
     assert view.result is None  # never reported as a score
+    assert len(kills) >= 4
+    service.wait_healthy(120)
+    after = client.grade("aplusb", solution("aplusb", "correct.cpp"), timeout=300)
+    assert after.state.value == "done" and after.result.score == 100

@@ -1,4 +1,5 @@
-"""`ioi-grader serve` in a child process, for benchmarks, load runs and end-to-end tests."""
+"""`ioi-grader serve` in a child process: what the benchmark and the load run measure (the test
+suite drives the service through it too)."""
 
 from __future__ import annotations
 

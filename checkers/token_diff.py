@@ -1,34 +1,8 @@
-"""Built-in comparators, as pure functions of two byte strings."""
-
 from __future__ import annotations
 
 import math
 
-from .verdict import Verdict
-
-_WHITESPACE = b" \t\n\r\x0b\x0c"
-
-
-def _normalized_lines(data: bytes) -> list[bytes]:
-    """CMS white-diff normal form: per line, whitespace runs collapsed, ends stripped,
-    trailing empty lines ignored."""
-    lines = [b" ".join(line.split()) for line in data.split(b"\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    return lines
-
-
-def white_diff(output: bytes, answer: bytes) -> Verdict:
-    """CMS default comparator: 1 if the outputs match line by line modulo whitespace, else 0."""
-    got, expected = _normalized_lines(output), _normalized_lines(answer)
-    if got == expected:
-        return Verdict(outcome=1.0, message="Output is correct")
-    for number, (a, b) in enumerate(zip(got, expected), start=1):
-        if a != b:
-            return Verdict(outcome=0.0, message=f"Output isn't correct: line {number} differs")
-    if len(got) < len(expected):
-        return Verdict(outcome=0.0, message=f"Output isn't correct: {len(got)} lines, {len(expected)} expected")
-    return Verdict(outcome=0.0, message=f"Output isn't correct: extra output after line {len(expected)}")
+from .base import Comparison, Example, Verdict
 
 
 def _parse_flags(flags: tuple[str, ...]) -> tuple[bool, float | None, float | None]:
@@ -80,3 +54,27 @@ def token_diff(output: bytes, answer: bytes, flags: tuple[str, ...] = ()) -> Ver
     if len(got) != len(expected):
         return Verdict(outcome=0.0, message=f"Output isn't correct: {len(got)} tokens, {len(expected)} expected")
     return Verdict(outcome=1.0, message="Output is correct")
+
+
+class TokenDiff(Comparison):
+    name = "token_diff"
+    summary = "Kattis's default validator: whitespace-separated tokens, optional case and float tolerance flags"
+    examples = (
+        Example(b"1\n2 3", b"1 2\n3", 1.0),
+        Example(b"1 2", b"1 2 3", 0.0),
+        Example(b"YES", b"yes", 1.0),
+        Example(b"YES", b"yes", 0.0, ("case_sensitive",)),
+        Example(b"0.3333", b"0.33333333", 1.0, ("float_tolerance", "1e-3")),
+        Example(b"0.3", b"0.33333333", 0.0, ("float_tolerance", "1e-3")),
+    )
+
+    def validate(self, checker) -> None:
+        super().validate(checker)
+        try:
+            _parse_flags(checker.flags)
+        except (IndexError, ValueError):
+            raise ValueError(f"token_diff flags {' '.join(checker.flags)!r}: a tolerance needs a number after it") \
+                from None
+
+    def compare(self, output: bytes, answer: bytes, flags: tuple[str, ...] = ()) -> Verdict:
+        return token_diff(output, answer, flags)

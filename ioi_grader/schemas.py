@@ -1,17 +1,46 @@
-"""Request and response bodies of the HTTP API (v1)."""
+"""Request and response bodies of the HTTP API (v1): the contract the server and the client
+share, so neither imports the other."""
 
 from __future__ import annotations
 
-from typing import Literal
+from enum import Enum
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
-from ..grading.results import GradeResult
-from ..grading.submission import MAX_SOURCE_BYTES, GradeOptions, check_source
-from ..workers.records import State
-from .reward import RewardMode
+from .grading.results import GradeResult
+from .grading.submission import MAX_SOURCE_BYTES, GradeOptions, check_source
+from .languages import languages
 
-Language = Literal["cpp", "cpp17", "cpp20", "python"]
+
+class State(str, Enum):
+    QUEUED = "queued"
+    COMPILING = "compiling"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def final(self) -> bool:
+        return self in (State.DONE, State.FAILED)
+
+
+class RewardMode(str, Enum):
+    SUBTASK = "subtask"  # fraction of the subtask: min of its test outcomes (open-r1's ioi_code_reward)
+    PROBLEM = "problem"  # fraction of the problem's points: score / max score
+    TESTS = "tests"  # fraction of the graded tests that passed (outcome 1)
+
+
+def _known_language(name: str) -> str:
+    if name not in languages:
+        raise ValueError(f"unknown language {name!r}; use one of {', '.join(languages.choices())}")
+    return name
+
+
+# Any name or alias of a registered language (see GET /v1/languages).
+Language = Annotated[
+    str, AfterValidator(_known_language), WithJsonSchema({"type": "string", "enum": languages.choices()}),
+]
 
 
 class _Body(BaseModel):
@@ -149,6 +178,14 @@ class Health(BaseModel):
     workers: int
     sandbox_images: list[str]
     queue_depth: int | None
+
+
+class LanguageInfo(BaseModel):
+    name: str
+    aliases: list[str]
+    summary: str
+    extensions: list[str]
+    links_task_code: bool = Field(description="Can be graded on tasks compiled with a grader or stub.")
 
 
 class WorkerStats(BaseModel):

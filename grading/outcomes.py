@@ -1,0 +1,85 @@
+"""What running a test produces before scoring, and the one place that turns a process's
+result into a status (TLE, MLE, RE): shared by every task type."""
+
+from __future__ import annotations
+
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..checkers.base import Verdict
+from ..sandbox.protocol import ProcessResult, wall_guard
+from .results import TestResult, TestStatus
+
+
+@dataclass(frozen=True)
+class TestLimits:
+    __test__ = False
+
+    time: float  # CPU seconds
+    memory: int  # bytes
+    output: int  # bytes
+
+    @property
+    def wall(self) -> float:
+        return wall_guard(self.time)
+
+
+@dataclass(frozen=True)
+class Program:
+    """A compiled submission on the worker's disk, and how to start it once installed."""
+
+    path: Path
+    key: str  # content hash: a box that already has it installed skips the copy
+    name: str
+    argv_prefix: tuple[str, ...]  # what comes before the installed path, e.g. ("/usr/bin/python3", "-I", "-B")
+
+    def argv(self, installed_path: str) -> list[str]:
+        return [*self.argv_prefix, installed_path]
+
+
+@dataclass
+class Executed:
+    """What running a test produced before judging: a final result, or an output to judge."""
+
+    result: TestResult | None = None
+    output: Path | None = None  # the contestant's output, moved out of the box
+    time: float = 0.0
+    wall: float = 0.0
+    memory: int = 0
+
+
+def classify(result: ProcessResult, limits: TestLimits) -> tuple[TestStatus, str] | None:
+    """The failure a process result shows, or None when it ran cleanly within its limits."""
+    if result.violation:
+        return TestStatus.RE, f"Security violation: {result.violation}"
+    if result.exec_error:
+        return TestStatus.RE, f"Could not start: {result.exec_error}"
+    if result.oom_killed or result.memory > limits.memory:
+        return TestStatus.MLE, "Memory limit exceeded"
+    if result.cpu_exceeded or result.cpu > limits.time:
+        return TestStatus.TLE, "Time limit exceeded"
+    if result.wall_exceeded:
+        return TestStatus.TLE, "Wall-clock limit exceeded (sleeping or blocked)"
+    if result.output_exceeded:
+        return TestStatus.RE, result.output_limit_reason or "Output limit exceeded"
+    if result.signal is not None:
+        try:
+            name = signal.Signals(result.signal).name
+        except ValueError:
+            name = f"signal {result.signal}"
+        return TestStatus.RE, f"Killed by {name}"
+    if result.exit_code != 0:
+        return TestStatus.RE, f"Exited with code {result.exit_code}"
+    return None
+
+
+def failed(name: str, status: TestStatus, message: str, time: float, wall: float, memory: int) -> TestResult:
+    return TestResult(name=name, status=status, score=0.0, time=time, wall=wall, memory=memory, message=message)
+
+
+def from_verdict(name: str, verdict: Verdict, time: float, wall: float, memory: int) -> TestResult:
+    return TestResult(
+        name=name, status=TestStatus.from_outcome(verdict.outcome), score=verdict.outcome,
+        time=time, wall=wall, memory=memory, message=verdict.message,
+    )

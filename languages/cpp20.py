@@ -1,0 +1,7 @@
+from ._gcc import GnuCxx
+
+
+class Cpp20(GnuCxx):
+    name = "cpp20"
+    summary = "C++20 (GNU g++, -std=gnu++20 -O2)"
+    std = "gnu++20"

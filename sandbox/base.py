@@ -1,0 +1,80 @@
+"""The sandbox API that task types, checkers and the grader use: what a box offers, whatever
+runs it. `Box` (a warm Docker container) is the real one; the test suite has a plain-process
+double. No caller builds paths inside a box's folders: `put`, `output` and `install` hand out
+the paths a request may name.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Protocol
+
+from .protocol import RunManyResponse, RunRequest, RunResponse
+
+
+class BoxFile:
+    """A file a run may write (stdout, a log, a collected program): `inside` is its path in the
+    box, to name in a request; after the run, read it or take it out."""
+
+    def __init__(self, host: str, inside: str):
+        self._host = host
+        self.inside = inside
+
+    def exists(self) -> bool:
+        return os.path.exists(self._host)
+
+    def read_bytes(self, limit: int | None = None) -> bytes:
+        """At most `limit` bytes of it (all of it without a limit); empty if it was never written."""
+        try:
+            with open(self._host, "rb") as handle:
+                return handle.read() if limit is None else handle.read(limit)
+        except FileNotFoundError:
+            return b""
+
+    def read_text(self, errors: str = "strict") -> str:
+        return self.read_bytes().decode("utf-8", errors=errors)
+
+    def take(self, dest: Path | str) -> Path:
+        """Move it out of the box's folder to `dest` (a rename on the same filesystem)."""
+        shutil.move(self._host, dest)
+        return Path(dest)
+
+    def unlink(self) -> None:
+        try:
+            os.unlink(self._host)
+        except FileNotFoundError:
+            pass
+
+    def __repr__(self) -> str:
+        return f"BoxFile({self.inside})"
+
+
+class Sandbox(Protocol):
+    role: str  # "run" (submissions) or "judge" (trusted task programs, expected outputs)
+    installed: dict[str, str]
+
+    def put(self, source: Path | str, *, cache: bool = True) -> str:
+        """Make a host file readable in the box; its path inside. With `cache`, a file already
+        put (same path, size and mtime) is not copied again."""
+
+    def discard(self, inside: str) -> None:
+        """Forget a file `put` without `cache`."""
+
+    def output(self) -> BoxFile:
+        """A fresh file a process of the next run may create."""
+
+    def install(self, program: Path | str, name: str, key: str, trusted: bool = False) -> str:
+        """Install an executable (a submission, or with `trusted` a task program) under `name`;
+        its path inside. Skipped when the same `key` is installed already."""
+
+    def clear_submissions(self) -> None:
+        """Remove every installed submission program."""
+
+    def run(self, request: RunRequest) -> RunResponse:
+        ...
+
+    def run_many(self, runs: list[dict], stop_on_failure: bool = True) -> RunManyResponse:
+        """Several runs (RunRequest dicts) back to back; stops after the first that did not run
+        cleanly when `stop_on_failure`."""

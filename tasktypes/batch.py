@@ -1,0 +1,109 @@
+"""CMS Batch: the program reads the test input on stdin and writes its output on stdout,
+compiled alone or together with the task's grader.cpp; the checker judges the output."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from ..grading.outcomes import Executed, Program, TestLimits, classify, failed
+from ..problems.model import Problem, ProblemFormatError, TestCase
+from ..sandbox.protocol import Limits, ProcessSpec, RunRequest, Stream, user_slot
+from .base import USER_PIDS, SelfTest, TaskType, TestRun
+
+
+class BatchParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # "grader": the contestant file is compiled together with graders/grader.cpp; "alone": by itself.
+    compilation: Literal["grader", "alone"] = "alone"
+
+
+class Batch(TaskType):
+    name = "Batch"
+    summary = "stdin to stdout, compiled alone or with the task's grader.cpp; a checker judges the output"
+    Params = BatchParams
+    batched = True
+    self_test = SelfTest(
+        files={
+            "problem.json": '{"code": "addition", "name": "Addition", "time_limit": 2, "memory_limit": 268435456,'
+                            ' "task_type": "Batch"}',
+            "subtasks/01-all.json": '{"score": 100, "testcases": ["1", "2"]}',
+            "tests/1.in": "1 2\n", "tests/1.out": "3\n",
+            "tests/2.in": "40 2\n", "tests/2.out": "42\n",
+        },
+        solutions={
+            "correct.py": ("python", "a, b = map(int, input().split())\nprint(a + b)\n", 100.0),
+            "wrong.py": ("python", "a, b = map(int, input().split())\nprint(a - b)\n", 0.0),
+        },
+    )
+
+    def __init__(self) -> None:
+        self._templates: dict[tuple, dict] = {}
+
+    def read_cms_params(self, params: Mapping[str, Any], graders: Path, where: Path) -> BatchParams:
+        parsed = super().read_cms_params(params, graders, where)
+        if parsed.compilation == "grader" and not (graders / "grader.cpp").is_file():
+            raise ProblemFormatError(
+                graders / "grader.cpp",
+                "task_type_params declares compilation 'grader' but graders/grader.cpp is missing",
+                "task_type_params",
+            )
+        return parsed
+
+    def validate(self, problem: Problem) -> None:
+        if problem.task_params.compilation == "grader" and problem.grader_source("grader.cpp") is None:
+            raise ValueError("compilation 'grader' needs graders/grader.cpp")
+
+    def link_unit(self, problem: Problem) -> str | None:
+        return "grader.cpp" if problem.task_params.compilation == "grader" else None
+
+    def template(self, program: Program, program_path: str, limits: TestLimits) -> dict:
+        """The run request of every test of a submission, validated once, as a dict: per test
+        only the input and output paths change (the hot path of many short tests)."""
+        key = (program.key, program_path, limits)
+        template = self._templates.get(key)
+        if template is None:
+            request = RunRequest(processes=[ProcessSpec(
+                slot=user_slot(0), argv=program.argv(program_path), stdin=Stream(file="/io/in/-"),
+                stdout=Stream(file="/io/out/-", write=True),
+                limits=Limits(cpu=limits.time, wall=limits.wall, memory=limits.memory, pids=USER_PIDS,
+                              fsize=limits.output),
+            )])
+            template = request.model_dump(exclude_none=True)
+            if len(self._templates) > 64:
+                self._templates.clear()
+            self._templates[key] = template
+        return template
+
+    def evaluate(self, run: TestRun, tests: Sequence[TestCase]) -> list[Executed]:
+        """Run `tests` in order in one round trip; stops after the first failure."""
+        box, limits = run.sandbox, run.limits
+        template = self.template(run.program, run.program_path, limits)
+        outputs = [box.output() for _ in tests]
+        runs = []
+        for test, output in zip(tests, outputs):
+            process = dict(template["processes"][0], stdin={"file": box.put(test.input)},
+                           stdout={"file": output.inside, "write": True})
+            runs.append(dict(template, processes=[process]))
+        try:
+            response = box.run_many(runs)
+            executed = []
+            for test, output, ran in zip(tests, outputs, response.results):
+                result = ran.processes[0]
+                failure = classify(result, limits)
+                if failure is not None:
+                    executed.append(Executed(result=failed(test.name, *failure, result.cpu, result.wall,
+                                                           result.memory)))
+                    continue
+                # Keep the output beyond the box's lifetime: the box may be recycled before judging.
+                kept = output.take(os.path.join(run.work_dir, os.path.basename(output.inside) + ".out"))
+                executed.append(Executed(output=kept, time=result.cpu, wall=result.wall, memory=result.memory))
+            return executed
+        finally:
+            for output in outputs:
+                output.unlink()

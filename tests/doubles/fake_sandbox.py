@@ -1,0 +1,242 @@
+"""TEST DOUBLE: a sandbox made of plain host processes, with NO isolation.
+
+`FakeSandbox` implements the sandbox API (`ioi_grader.sandbox.base.Sandbox`) by running each
+requested process directly on the host, in a scratch folder of its own, so that task types,
+checker conventions, scoring and the grader's orchestration get fast unit tests without
+Docker. It enforces only what plain processes can: CPU time and file size by rlimits, wall
+time by a timer. It does not enforce memory (it reports the peak resident size), does not
+change uid, filter syscalls or hide any file. It lives under tests/ only and never serves a
+user path; the real sandbox is `ioi_grader.sandbox.box.Box`, tested through Docker.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import math
+import os
+import queue
+import shutil
+import signal
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
+
+from ioi_grader.sandbox.base import BoxFile
+from ioi_grader.sandbox.image import wire
+from ioi_grader.sandbox.protocol import RunManyResponse, RunRequest, RunResponse
+
+REPO = Path(__file__).resolve().parents[2]
+# testlib.h lives at /usr/local/include in the image; on the host, the vendored copy.
+INCLUDE_PATH = str(REPO / "sandbox" / "image")
+HOST_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+class FakeSandbox:
+    """One 'box': a folder on the host. Inside paths are host paths."""
+
+    def __init__(self, root: Path, role: str):
+        self.role = role
+        self.root = Path(root)
+        for sub in ("in", "out", "xfer", "box", "trusted", *(f"scratch/{slot}" for slot in wire.SLOTS)):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        self.installed: dict[str, str] = {}
+        self.runs = 0
+
+    # -- files -------------------------------------------------------------------------------------
+
+    def put(self, source, *, cache: bool = True) -> str:
+        dest = self.root / ("in" if cache else "xfer") / uuid.uuid4().hex
+        shutil.copyfile(source, dest)
+        return str(dest)
+
+    def discard(self, inside: str) -> None:
+        Path(inside).unlink(missing_ok=True)
+
+    def output(self) -> BoxFile:
+        path = str(self.root / "out" / uuid.uuid4().hex)
+        return BoxFile(path, path)
+
+    def install(self, program, name: str, key: str, trusted: bool = False) -> str:
+        path = self.root / ("trusted" if trusted else "box") / name
+        if self.installed.get(str(path)) == key:
+            return str(path)
+        shutil.copyfile(program, path)
+        os.chmod(path, 0o755)
+        self.installed[str(path)] = key
+        return str(path)
+
+    def clear_submissions(self) -> None:
+        for entry in (self.root / "box").iterdir():
+            entry.unlink()
+        self.installed = {p: k for p, k in self.installed.items() if "/box/" not in p}
+
+    # -- runs --------------------------------------------------------------------------------------
+
+    def run(self, request: RunRequest) -> RunResponse:
+        return RunResponse.model_validate(self._run(request.model_dump(exclude_none=True)))
+
+    def run_many(self, runs: list[dict], stop_on_failure: bool = True) -> RunManyResponse:
+        results = []
+        for run in runs:
+            results.append(self._run(run))
+            if stop_on_failure and not all(wire.ran_cleanly(p) for p in results[-1]["processes"]):
+                break
+        return RunManyResponse.model_validate({"results": results})
+
+    def _scratch(self, slot: str) -> Path:
+        return self.root / "scratch" / slot
+
+    def _run(self, request: dict) -> dict:
+        self.runs += 1
+        for slot, files in (request.get("files") or {}).items():
+            for item in files:
+                dest = self._scratch(slot) / item["name"]
+                if "content" in item:
+                    dest.write_text(item["content"])
+                else:
+                    shutil.copyfile(item["src"], dest)
+        pipes = {name: os.pipe() for name in request.get("pipes", [])}
+        processes = []
+        try:
+            for spec in request["processes"]:
+                processes.append(_Process(spec, self._scratch(spec["slot"]), pipes))
+        finally:
+            for read_end, write_end in pipes.values():
+                os.close(read_end)
+                os.close(write_end)
+        for process in processes:
+            process.wait()
+        results = [process.result() for process in processes]
+        collected = []
+        for item in request.get("collect", []):
+            source = self._scratch(item["slot"]) / item["name"]
+            if source.is_file() and not source.is_symlink() and source.stat().st_size <= item.get(
+                    "max_bytes", wire.COLLECT_MAX_BYTES):
+                shutil.copyfile(source, item["dest"])
+                collected.append({"name": item["name"], "ok": True, "size": source.stat().st_size})
+            else:
+                collected.append({"name": item["name"], "ok": False, "error": "missing or too large"})
+        for process in processes:
+            shutil.rmtree(process.cwd)
+            process.cwd.mkdir()
+        return {"processes": results, "collected": collected, "leftover_processes": 0}
+
+
+class _Process:
+    """One process of a run: started at once, waited for with its wall-clock guard."""
+
+    def __init__(self, spec: dict, cwd: Path, pipes: dict[str, tuple[int, int]]):
+        self.spec = spec
+        self.cwd = cwd
+        limits = spec["limits"]
+        self.cpu_limit = float(limits["cpu"])
+        self.wall_limit = float(limits["wall"])
+        self.fsize = int(limits.get("fsize", wire.DEFAULT_FSIZE))
+        self.exec_error = None
+        self.status = None
+        self.rusage = None
+        self.killed_for_wall = False
+        opened = [self._open(spec.get("stdin"), "r", pipes), self._open(spec.get("stdout"), "w", pipes),
+                  self._open(spec.get("stderr"), "w", pipes)]
+        opened += [self._open(extra, extra.get("end", "r"), pipes) for extra in spec.get("fds", [])]
+        # Move every fd above the targets first, so that no dup2 overwrites a source.
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 100) for fd in opened]
+        for fd in opened:
+            os.close(fd)
+        cpu = int(math.ceil(self.cpu_limit))
+        argv = ["/usr/bin/prlimit", f"--cpu={cpu}:{cpu + 1}", f"--fsize={self.fsize}", "--core=0", "--",
+                "/usr/bin/env", "-C", str(cwd), "--", *spec["argv"]]
+        env = {"PATH": HOST_PATH, "LANG": "C.UTF-8", "HOME": str(cwd), "TMPDIR": str(cwd),
+               "CPLUS_INCLUDE_PATH": INCLUDE_PATH, **spec.get("env", {})}
+        reset = [signal.SIGXFSZ] + ([] if spec.get("ignore_sigpipe") else [signal.SIGPIPE])
+        self.start = time.monotonic()
+        try:
+            self.pid = os.posix_spawn(argv[0], argv, env, setsid=True, setsigdef=reset,
+                                      file_actions=[(os.POSIX_SPAWN_DUP2, fd, target) for target, fd in enumerate(high)])
+        except OSError as error:
+            self.pid = -1
+            self.exec_error = str(error)
+        finally:
+            for fd in high:
+                os.close(fd)
+        self.end = self.start
+
+    @staticmethod
+    def _open(stream: dict | None, default_end: str, pipes: dict[str, tuple[int, int]]) -> int:
+        if stream is None:
+            return os.open("/dev/null", os.O_RDWR | os.O_CLOEXEC)
+        if "pipe" in stream:
+            read_end, write_end = pipes[stream["pipe"]]
+            return os.dup(read_end if stream.get("end", default_end) == "r" else write_end)
+        if stream.get("write", default_end == "w"):
+            return os.open(stream["file"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        return os.open(stream["file"], os.O_RDONLY | os.O_CLOEXEC)
+
+    def wait(self) -> None:
+        if self.pid < 0:
+            return
+        while True:
+            pid, status, rusage = os.wait4(self.pid, os.WNOHANG)
+            if pid:
+                self.status, self.rusage, self.end = status, rusage, time.monotonic()
+                break
+            if time.monotonic() - self.start > self.wall_limit:
+                self.killed_for_wall = True
+                try:
+                    os.killpg(self.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.002)
+        try:
+            os.killpg(self.pid, signal.SIGKILL)  # whatever it left behind
+        except ProcessLookupError:
+            pass
+
+    def result(self) -> dict:
+        status = self.status
+        exit_code = os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else None
+        signum = os.WTERMSIG(status) if status is not None and os.WIFSIGNALED(status) else None
+        cpu = (self.rusage.ru_utime + self.rusage.ru_stime) if self.rusage else 0.0
+        if exit_code == 127 and self.rusage is not None and cpu < 0.01 and not Path(self.spec["argv"][0]).exists():
+            self.exec_error = f"cannot execute {self.spec['argv'][0]}"
+        return {
+            "slot": self.spec["slot"], "exit_code": exit_code, "signal": signum, "cpu": round(cpu, 6),
+            "wall": round(self.end - self.start, 6), "memory": (self.rusage.ru_maxrss * 1024) if self.rusage else 0,
+            "oom_killed": False, "cpu_exceeded": cpu > self.cpu_limit or signum == signal.SIGXCPU,
+            "wall_exceeded": self.killed_for_wall, "output_exceeded": signum == signal.SIGXFSZ,
+            "exec_error": self.exec_error,
+        }
+
+
+class FakePool:
+    """TEST DOUBLE of `SandboxPool`: `size` run boxes and one judge box, all FakeSandboxes."""
+
+    def __init__(self, root: Path, size: int = 2):
+        self.root = Path(root)
+        self.size = size
+        self.settings = SimpleNamespace(state_dir=self.root, cache_dir=self.root / "cache")
+        self.recycled = 0
+        self._idle: queue.Queue[FakeSandbox] = queue.Queue()
+        for index in range(size):
+            self._idle.put(FakeSandbox(self.root / f"run{index}", "run"))
+        self._judge = FakeSandbox(self.root / "judge", "judge")
+        self._judge_lock = threading.Lock()
+
+    def image_id(self) -> str:
+        return "host-toolchain (test double)"
+
+    @contextmanager
+    def run_box(self):
+        box = self._idle.get()
+        try:
+            yield box
+        finally:
+            self._idle.put(box)
+
+    @contextmanager
+    def judge_box(self):
+        with self._judge_lock:
+            yield self._judge
