@@ -79,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         from .load import main as load_main
 
         return load_main(argv[1:])
+    if argv and argv[0] == "hosts":
+        from .hosts import main as hosts_main
+
+        return hosts_main(argv[1:])
     parser = argparse.ArgumentParser(prog="ioi-grader bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="CI smoke run: small workloads, sampled anchor")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON ('-' for stdout)")

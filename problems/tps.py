@@ -14,6 +14,7 @@ Our extensions (absent from official exports, all optional):
     problem.json  "checker_convention": "cms" (default) | "testlib" for checker/checker.cpp;
                   without a checker, "white_diff" (default) | "token_diff", plus "checker_flags"
                   (so exported Kattis tasks keep their comparator)
+    problem.json  "year": the contest year (written by the open-r1 import; resolves open-r1 rows)
     subtasks/*.json "name": the subtask's name when it differs from the file stem (open-r1 names
                   that do not sort in dataset order get an index prefix on the file);
                   "score_type": a registered score type (default GroupMin)
@@ -414,6 +415,7 @@ def load_tps(path: str | os.PathLike[str]) -> Problem:
     task_type = task_types.get(task_type_raw)
     params = _task_type_params(meta.get("task_type_params"), meta_path)
     convention = get_field(meta, "checker_convention", str, meta_path, default="cms")
+    year = get_field(meta, "year", int, meta_path, default=None)
     checker_flags = get_field(meta, "checker_flags", list, meta_path, default=[])
     if not all(isinstance(flag, str) for flag in checker_flags):
         raise ProblemFormatError(meta_path, "must be a list of strings", "checker_flags")
@@ -475,6 +477,7 @@ def load_tps(path: str | os.PathLike[str]) -> Problem:
         **bounds,
         checker=checker,
         solutions=reference_solutions(root / "solutions", max_score, verdicts),
+        year=year,
         origin=str(root),
     )
 

@@ -7,6 +7,8 @@ SIGTERM) stops the workers after their current job and shuts Redis down cleanly.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import shutil
@@ -15,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import uvicorn
@@ -131,12 +134,56 @@ class WorkerProcesses:
                 process.wait()
 
 
+@dataclass
+class DatasetSpec:
+    """A dataset `serve --dataset` imports and serves."""
+
+    source: str
+    tests: str | None = None
+    years: list[int] | None = None
+
+
+IMPORTED_MARKER = ".ioi-serve-imported.json"
+
+
+def dataset_folder(data_dir: Path, spec: DatasetSpec) -> Path:
+    slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in spec.source.strip("/").split("/", 1)[-1])[:40]
+    digest = hashlib.sha256(json.dumps(asdict(spec), sort_keys=True).encode()).hexdigest()[:10]
+    return data_dir / "datasets" / f"{slug}-{digest}"
+
+
+def prepare_datasets(specs: list[DatasetSpec], data_dir: Path, refresh: bool = False) -> list[Path]:
+    """Import each dataset on first start; afterwards serve the folder as it is (no network,
+    no reading of the source) unless `refresh`."""
+    from ..problems.importing import Progress, import_datasets
+
+    folders = []
+    for spec in specs:
+        folder = dataset_folder(data_dir, spec)
+        marker = folder / IMPORTED_MARKER
+        if not refresh and marker.is_file():
+            print(f"ioi-grader: serving {spec.source} from {folder} (imported before; --refresh-datasets "
+                  "checks for changes)", file=sys.stderr)
+            folders.append(folder)
+            continue
+        print(f"ioi-grader: importing {spec.source} into {folder}", file=sys.stderr)
+        outcomes = import_datasets(spec.source, folder, tests=spec.tests, years=spec.years, progress=Progress())
+        if outcomes.get("failed"):
+            raise ServeError(f"{outcomes['failed']} problem(s) of {spec.source} failed to import (see above); "
+                             f"fix the source or serve the rest with --problems {folder}")
+        marker.write_text(json.dumps({**asdict(spec), "imported_at": time.time()}))
+        folders.append(folder)
+    return folders
+
+
 def serve(
     *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, problem_dirs: list[Path],
     data_dir: Path | None = None, boxes_per_worker: int | None = None, results_dir: Path | None = None,
+    datasets: list[DatasetSpec] | None = None, refresh_datasets: bool = False,
 ) -> None:
     data_dir = Path(data_dir or default_state_dir() / "service")
     data_dir.mkdir(parents=True, exist_ok=True)
+    problem_dirs = list(problem_dirs) + prepare_datasets(list(datasets or []), data_dir, refresh_datasets)
     upload_dir = data_dir / "problems"
     config_probe = ServiceConfig(redis_url="redis://unused")
     if config_probe.open_access and host not in LOOPBACK:
@@ -153,7 +200,7 @@ def serve(
         redis_url = redis_server.start()
     boxes = boxes_per_worker or max(1, (os.cpu_count() or 1) // max(1, workers))
     command = [sys.executable, "-m", "ioi_grader.cli", "worker", "--redis-url", redis_url, "--boxes", str(boxes),
-               "--upload-dir", str(upload_dir)]
+               "--upload-dir", str(upload_dir), "--cache-dir", str(data_dir / "packages")]
     for directory in problem_dirs:
         command += ["--problems", str(directory)]
     if results_dir:

@@ -33,7 +33,7 @@ def grade_submission(submission_id: str) -> None:
         return  # an earlier attempt finished it and died before telling RQ
     record = store.set_state(record, State.COMPILING, attempts=record.attempts + 1, worker=runtime.name)
     try:
-        problem = runtime.problems.get(record.problem_id)
+        problem = runtime.problem_for(record)
     except UnknownProblem as error:
         store.set_state(record, State.FAILED, error=str(error))
         runtime.metrics.count("ioi_grader_submissions_total", state="failed")

@@ -16,6 +16,8 @@ HELP = {
     "ioi_grader_tests_total": ("counter", "Tests run, by status."),
     "ioi_grader_sandbox_recycles_total": ("counter", "Sandbox boxes replaced (aged out or broken)."),
     "ioi_grader_reward_items_total": ("counter", "Completions answered by /v1/reward, by outcome."),
+    "ioi_grader_problem_cache_total": ("counter", "Jobs by whether their problem version was on the worker's host."),
+    "ioi_grader_package_fetch_bytes_total": ("counter", "Problem package bytes workers fetched from Redis."),
     "ioi_grader_task_errors_total": ("counter", "Submissions failed because their task is broken, by problem."),
     "ioi_grader_compile_seconds": ("histogram", "Wall time of one submission's compilation."),
     "ioi_grader_test_seconds": ("histogram", "Wall time of one test run, as measured by the sandbox."),
