@@ -68,6 +68,7 @@ class Soak:
     reward_latencies: list[float] = field(default_factory=list)
     reward_mismatches: int = 0
     kills: list[dict] = field(default_factory=list)
+    quiet_ids: set[str] = field(default_factory=set)
     serial: int = 0
 
     def code(self, program: str, fenced: bool = False) -> str:
@@ -241,6 +242,7 @@ async def _quiet_scores(client: AsyncClient, soak: Soak) -> dict:
     quiet: dict = {}
     for program in sorted(set(PROGRAMS)):
         view = await client.grade(PROBLEM, soak.code(program), timeout=600)
+        soak.quiet_ids.add(view.id)
         if view.state.value != "done":
             raise RuntimeError(f"quiet run: {program} ended {view.state.value}: {view.error}")
         quiet[("submission", program)] = view.result.score
@@ -248,6 +250,7 @@ async def _quiet_scores(client: AsyncClient, soak: Soak) -> dict:
              for p in sorted(set(PROGRAMS))]
     response = await client.reward(items, timeout=600)
     for program, detail in zip(sorted(set(PROGRAMS)), response.details):
+        soak.quiet_ids.add(detail.submission_id)
         if detail.status != "scored":
             raise RuntimeError(f"quiet run: reward for {program} was {detail.status}: {detail.reason}")
         quiet[("reward", program)] = detail.score
@@ -302,6 +305,20 @@ async def _run(soak: Soak, minutes: float, kills: int, drain: float, submitters:
     return _report(soak, quiet, views, stream_seconds, minutes, kills)
 
 
+def _unacknowledged(soak: Soak) -> dict:
+    """Submissions the service holds that no client was told about (a 202 lost with its
+    connection, or a reward batch answered 503 after its items were queued): not accepted,
+    so not counted as lost, but the service must finish them all the same."""
+    redis = Redis(unix_socket_path=str(soak.redis_socket), socket_timeout=30)
+    known = set(soak.accepted) | soak.quiet_ids
+    ids = [key.decode().rsplit(":", 1)[1] for key in redis.scan_iter(match="ioi:state:*", count=1000)]
+    others = [i for i in ids if i not in known]
+    states = redis.mget([f"ioi:state:{i}" for i in others]) if others else []
+    redis.close()
+    return {"unacknowledged": len(others),
+            "unacknowledged_not_final": sum(1 for state in states if state not in (b"done", b"failed"))}
+
+
 def _report(soak: Soak, quiet: dict, views: dict, stream_seconds: float, minutes: float, kills: int) -> dict:
     done = failed = lost = duplicates = wrong = 0
     reasons: Counter = Counter()
@@ -348,6 +365,7 @@ def _report(soak: Soak, quiet: dict, views: dict, stream_seconds: float, minutes
         "kills_planned_per_kind": kills, "kills_done": dict(by_kind), "kills": soak.kills,
         "quiet_scores": {f"{kind}:{program}": score for (kind, program), score in quiet.items()},
         "server_metrics": _metrics(soak.service),
+        **_unacknowledged(soak),
         "examples": {k: v[:10] for k, v in examples.items()},
     }
     report["ok"] = (lost == 0 and report["duplicates"] == 0 and wrong == 0 and failed_without_reason == 0
@@ -371,7 +389,8 @@ def run_soak(minutes: float, kills: int, *, workers: int = 2, boxes: int = 1, se
         soak = Soak(service, work / "serve" / "redis.sock", random.Random(seed))
         report = asyncio.run(_run(soak, minutes, kills, drain, submitters, batch))
         report["seed"] = seed
-        report["worker_restarts"] = _count_in_log(work / "serve" / "serve.log", "restarting it")
+        report["worker_restarts"] = _count_in_log(work / "serve" / "serve.log", "restarting it", "worker ")
+        report["redis_restarts"] = _count_in_log(work / "serve" / "serve.log", "restarting it", "redis-server ")
         return report
     finally:
         service.stop()
@@ -379,11 +398,12 @@ def run_soak(minutes: float, kills: int, *, workers: int = 2, boxes: int = 1, se
             shutil.rmtree(work, ignore_errors=True)
 
 
-def _count_in_log(path: Path, needle: str) -> int:
+def _count_in_log(path: Path, *needles: str) -> int:
     try:
-        return path.read_text(errors="replace").count(needle)
+        lines = path.read_text(errors="replace").splitlines()
     except OSError:
         return 0
+    return sum(1 for line in lines if all(needle in line for needle in needles))
 
 
 def summary_lines(report: dict) -> list[str]:
@@ -397,9 +417,10 @@ def summary_lines(report: dict) -> list[str]:
         f"(max {report['latency_max_s']} s); reward batch p50 {report['reward_batch_p50_s']} s, "
         f"p99 {report['reward_batch_p99_s']} s",
         f"  kills done {report['kills_done']} of {report['kills_planned_per_kind']} each; "
-        f"restarts logged by serve {report['worker_restarts']}",
+        f"serve restarted workers {report['worker_restarts']} times, Redis {report['redis_restarts']} times",
         f"  failures {report['failure_reasons']}",
-        f"  refused requests {report['refused_requests']}; reward items {report['reward_items_by_status']}",
+        f"  refused requests {report['refused_requests']}; reward items {report['reward_items_by_status']}; "
+        f"graded without a 202 {report['unacknowledged']} ({report['unacknowledged_not_final']} not final)",
         f"  server {report['server_metrics']}",
     ]
 

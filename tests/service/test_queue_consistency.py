@@ -6,17 +6,24 @@ state a crash leaves (with RQ's own calls where RQ makes it), then checks the re
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from rq import Queue
 from rq.serializers import JSONSerializer
 
+from ioi_grader.grading.results import CompileResult, CompileStatus, GradeResult
 from ioi_grader.grading.submission import Submission
+from ioi_grader.workers import runtime as worker_runtime
+from ioi_grader.workers.jobs import grade_submission
 from ioi_grader.workers.reconcile import SUSPECTS_KEY, Reconciler
 from ioi_grader.workers.records import State, SubmissionRecord
-from ioi_grader.workers.store import MAX_ATTEMPTS, PENDING_KEY, RECORD_KEY, STATE_KEY, SubmissionStore, job_id
+from ioi_grader.workers.store import (
+    MAX_ATTEMPTS, PENDING_KEY, RECORD_KEY, STATE_KEY, SubmissionStore, durability, job_id,
+)
 from live import RedisProcess
 
 pytestmark = [pytest.mark.redis]
@@ -268,3 +275,79 @@ def test_passes_are_shared_out_between_processes(store):
     first, second = Reconciler(store, min_interval=5), Reconciler(store, min_interval=5)
     assert first.run_once() is not None
     assert second.run_once() is None  # within the interval, another process's pass stands
+
+
+def test_a_redis_that_could_lose_acknowledged_writes_is_named(redis):
+    assert durability(redis) is None  # appendonly, appendfsync always: what serve and compose run
+    redis.config_set("appendfsync", "everysec")
+    try:
+        assert "everysec" in durability(redis)
+    finally:
+        redis.config_set("appendfsync", "always")
+
+
+# -- the job function, run twice -----------------------------------------------------------------
+
+
+class _OverlappingGrader:
+    """Test double for the grader (no sandbox): every call returns a different score, and only
+    once `overlap` calls are in flight, as when RQ requeued a job whose worker it thought dead
+    while that worker was still grading it."""
+
+    def __init__(self, overlap: int):
+        self.calls = 0
+        self._lock = threading.Lock()
+        self._barrier = threading.Barrier(overlap, timeout=20)
+
+    def grade(self, problem, submission, options, hooks):
+        with self._lock:
+            self.calls += 1
+            score = 10.0 * self.calls
+        self._barrier.wait()
+        return GradeResult(problem_id="aplusb", language="cpp", score=score, max_score=100,
+                           compile=CompileResult(status=CompileStatus.OK), subtasks=[])
+
+
+class _RuntimeDouble:
+    """What `grade_submission` needs of a worker runtime, around a real store on real Redis."""
+
+    def __init__(self, store: SubmissionStore, grader):
+        self.submissions, self.grader, self.name = store, grader, "double"
+        self.problems = SimpleNamespace(get=lambda problem_id: None)
+        self.pool = SimpleNamespace(recycled=0)
+        self.metrics = SimpleNamespace(count=lambda *a, **k: None, observe=lambda *a, **k: None)
+
+
+@pytest.fixture
+def job_runtime(store, monkeypatch):
+    def install(grader):
+        monkeypatch.setattr(worker_runtime, "_runtime", _RuntimeDouble(store, grader))
+        return grader
+    return install
+
+
+def test_a_job_that_runs_twice_at_once_writes_one_result(store, job_runtime):
+    grader = job_runtime(_OverlappingGrader(overlap=2))
+    record = _record()
+    store.enqueue([record])
+    threads = [threading.Thread(target=grade_submission, args=(record.id,)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert grader.calls == 2
+    final = store.get(record.id)
+    assert final.state is State.DONE and final.result.score in (10.0, 20.0)
+    assert float(store.redis.hget("ioi:metrics:counters", "ioi_grader_results_suppressed_total")) == 1
+    grade_submission(record.id)  # and a third run, after the fact, changes nothing
+    assert store.get(record.id) == final and grader.calls == 2
+
+
+def test_a_job_rerun_after_its_worker_died_past_grading_does_not_grade_again(store, job_runtime):
+    grader = job_runtime(_OverlappingGrader(overlap=1))
+    record = _record()
+    store.enqueue([record])
+    grade_submission(record.id)  # graded and recorded; then the worker dies before RQ hears of it
+    first = store.get(record.id)
+    grade_submission(record.id)  # RQ's abandoned-job handling runs the job again
+    assert grader.calls == 1 and store.get(record.id) == first

@@ -31,5 +31,5 @@ def test_soak_loses_nothing_while_redis_workers_and_sandboxes_die(tmp_path):
     assert report["failed_without_reason"] == 0, report["failure_reasons"]
     assert report["done"] + report["failed"] == report["accepted"]
     # A stream that accepted almost nothing would prove nothing.
-    assert report["accepted_submissions"] >= 20 and report["accepted_reward_items"] >= 8, summary
+    assert report["accepted_submissions"] >= 10 and report["accepted_reward_items"] >= 4, summary
     assert run.returncode == 0, summary
