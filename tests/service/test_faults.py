@@ -53,6 +53,35 @@ def test_redis_crash_and_restart_with_queued_submissions_loses_nothing(service, 
     service.wait_healthy(120)
 
 
+def test_a_job_left_dequeued_by_a_worker_that_died_is_graded(service, client):
+    """The state the lost submission was found in: its job moved by a worker's BLMOVE from the
+    queue to RQ's intermediate list, the worker gone before it registered the execution, the
+    job still `queued`. RQ looks at that list only from worker maintenance, minutes later; the
+    reconciler (in the API and the workers) requeues it."""
+    from ioi_grader.grading.submission import Submission
+    from ioi_grader.workers.records import SubmissionRecord
+    from ioi_grader.workers.store import PENDING_KEY, RECORD_KEY, STATE_KEY, SubmissionStore
+
+    store = SubmissionStore(service.redis.client())
+    record = SubmissionRecord(problem_id="aplusb", submission=Submission(language="cpp",
+                                                                        code=solution("aplusb", "correct.cpp")))
+    data = store._job_data(record.id)
+    job = store.queue.create_job(data.func, args=data.args, job_id=data.job_id, timeout=data.timeout,
+                                 retry=data.retry, result_ttl=data.result_ttl, failure_ttl=data.failure_ttl,
+                                 on_failure=data.on_failure)
+    with store.redis.pipeline(transaction=True) as pipe:
+        pipe.set(RECORD_KEY.format(record.id), record.model_dump_json(), ex=3600)
+        pipe.set(STATE_KEY.format(record.id), "queued", ex=3600)
+        pipe.zadd(PENDING_KEY, {record.id: record.created_at})
+        job.save(pipeline=pipe)
+        pipe.rpush(store.queue.intermediate_queue_key, job.id)
+        pipe.execute()
+    view = client.wait(record.id, timeout=300)
+    assert view.state.value == "done", view.error
+    assert view.result.score == expected("aplusb")["correct.cpp"]["score"]
+    assert view.attempts == 1  # it had never started: the requeue costs no attempt
+
+
 def _slow_rollouts(count: int) -> tuple[str, list[dict]]:
     """Reward items that keep a box busy for seconds (TLE tests), tagged to be found in Redis."""
     marker = uuid.uuid4().hex
