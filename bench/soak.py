@@ -32,7 +32,7 @@ from redis import Redis
 
 from ..client import AsyncClient, GraderError
 from ..sandbox.box import LABEL_BOX, LABEL_OWNER
-from ..server.process import ServeProcess
+from .serve_process import ServeProcess
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "tests" / "fixtures" / "solutions" / "aplusb"
