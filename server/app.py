@@ -35,9 +35,10 @@ from ..schemas import (
 )
 from ..workers.metrics import Metrics
 from ..workers.packages import PackageChanged, PackageUnavailable, RedisPackages
+from ..workers.reconcile import Reconciler
 from ..workers.records import SubmissionRecord
 from ..workers.runtime import WORKER_KEY
-from ..workers.store import STATE_KEY, QueueFull, SubmissionStore, connect
+from ..workers.store import STATE_KEY, QueueFull, SubmissionStore, connect, durability
 from ..workers.telemetry import queue_age, render_worker_series, worker_stats
 from .config import ServiceConfig
 from .publish import ProblemPublisher
@@ -126,7 +127,11 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
         )
         state["metrics"] = Metrics(state["redis"])
         state["publisher"] = ProblemPublisher(state["problems"], RedisPackages(state["redis"]))
-        reaper = asyncio.create_task(_recover_abandoned_jobs())
+        with contextlib.suppress(RedisError):
+            risk = await run_in_threadpool(durability, state["redis"])
+            if risk:
+                log.warning("accepted submissions may not survive a crash of Redis: %s", risk)
+        reaper = asyncio.create_task(_reconcile())
         try:
             yield
         finally:
@@ -136,19 +141,22 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
             await state["aredis"].aclose()
             state["redis"].close()
 
-    async def _recover_abandoned_jobs() -> None:
-        """A worker killed mid-job stops heartbeating: requeue its job (or fail it when its
-        retries are spent) within seconds, whether or not any worker is alive to notice."""
+    async def _reconcile() -> None:
+        """On start and then every `recovery_interval`: a worker killed mid-job stops
+        heartbeating, and a job lost to a crash leaves its record pending with nothing behind
+        it; requeue either (or fail it once its attempts are spent) within seconds, whether or
+        not any worker is alive to notice. See `workers.reconcile`."""
+        reconciler = Reconciler(state["store"], min_interval=config.recovery_interval)
         while True:
-            await asyncio.sleep(config.recovery_interval)
             try:
-                recovered = await run_in_threadpool(state["store"].recover_abandoned)
-                if recovered:
-                    log.warning("recovered %d abandoned grading jobs", recovered)
+                done = await run_in_threadpool(reconciler.run_once)
+                if done and done.abandoned:
+                    log.warning("recovered %d abandoned grading jobs", done.abandoned)
             except RedisError as error:
-                log.warning("abandoned-job recovery skipped: %s", error)
-            except Exception:  # noqa: BLE001 - keep the reaper alive
-                log.exception("abandoned-job recovery failed")
+                log.warning("reconciliation skipped: %s", error)
+            except Exception:  # noqa: BLE001 - keep the reconciler alive
+                log.exception("reconciliation failed")
+            await asyncio.sleep(config.recovery_interval)
 
     app = FastAPI(
         title="ioi-grader",
@@ -254,12 +262,23 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
         )
 
     async def _wait_final(ids: list[str], timeout: float) -> None:
+        """Until every id is final (or gone) or `timeout` passes, whichever is first. Redis
+        restarting meanwhile is waited out; if it is still unreachable at the deadline, the
+        RedisError propagates (503 with Retry-After)."""
         deadline = time.monotonic() + timeout
         delay = 0.01
         keys = [STATE_KEY.format(i) for i in ids]
         pending = list(range(len(ids)))
         while pending:
-            raws = await state["aredis"].mget([keys[i] for i in pending])
+            remaining = deadline - time.monotonic()
+            try:
+                raws = await asyncio.wait_for(state["aredis"].mget([keys[i] for i in pending]),
+                                              max(0.05, remaining))
+            except (RedisError, asyncio.TimeoutError) as error:
+                if time.monotonic() >= deadline:
+                    raise error if isinstance(error, RedisError) else RedisError("Redis did not answer in time")
+                await asyncio.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+                continue
             pending = [i for i, raw in zip(pending, raws) if raw is not None and not State(raw.decode()).final]
             remaining = deadline - time.monotonic()
             if not pending or remaining <= 0:

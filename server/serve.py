@@ -1,8 +1,9 @@
 """`ioi-grader serve`: the whole service on one machine, in one command.
 
-A private redis-server with append-only persistence (unless REDIS_URL is set), N worker
-processes (restarted if they die), and the API in this process. Stopping it (Ctrl-C,
-SIGTERM) stops the workers after their current job and shuts Redis down cleanly.
+A private redis-server with append-only persistence (unless REDIS_URL is set; restarted, from
+its append-only file, if it dies), N worker processes (restarted if they die), and the API in
+this process. Stopping it (Ctrl-C, SIGTERM) stops the workers after their current job and
+shuts Redis down cleanly.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class PrivateRedis:
         self.dir = data_dir / "redis"
         self.socket = data_dir / "redis.sock"
         self.process: subprocess.Popen | None = None
+        self.restarts = 0
+        self._stopping = threading.Event()
 
     @property
     def url(self) -> str:
@@ -74,7 +77,23 @@ class PrivateRedis:
                 time.sleep(0.05)
         raise ServeError("redis-server did not start")
 
+    def supervise(self, interval: float = 0.5) -> None:
+        """Restart redis-server whenever it dies; it reloads its append-only file."""
+
+        def watch() -> None:
+            while not self._stopping.wait(interval):
+                if self.process is not None and self.process.poll() is not None:
+                    log.warning("redis-server exited with %s; restarting it", self.process.returncode)
+                    try:
+                        self.start()
+                        self.restarts += 1
+                    except ServeError as error:
+                        log.error("could not restart redis-server: %s", error)
+
+        threading.Thread(target=watch, name="redis-watch", daemon=True).start()
+
     def stop(self) -> None:
+        self._stopping.set()
         if self.process and self.process.poll() is None:
             try:
                 Redis(unix_socket_path=str(self.socket)).shutdown(nosave=False)
@@ -95,6 +114,7 @@ class WorkerProcesses:
         self._stopping = threading.Event()
         self._watcher = threading.Thread(target=self._watch, name="worker-watch", daemon=True)
         self.restarts = 0
+        self._spawned = 0
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -104,8 +124,10 @@ class WorkerProcesses:
 
     def _spawn(self, index: int) -> None:
         log_file = open(self.log_dir / f"worker-{index}.log", "ab")  # noqa: SIM115 - owned by the child
+        self._spawned += 1
+        # A new name each start: RQ keeps a SIGKILLed worker's name registered for a while.
         self.processes[index] = subprocess.Popen(
-            self.command + ["--name", f"{os.uname().nodename}-serve-{os.getpid()}-{index}"],
+            self.command + ["--name", f"{os.uname().nodename}-serve-{os.getpid()}-{index}-{self._spawned}"],
             stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
         )
         log_file.close()
@@ -198,6 +220,7 @@ def serve(
     if not redis_url:
         redis_server = PrivateRedis(data_dir)
         redis_url = redis_server.start()
+        redis_server.supervise()
     boxes = boxes_per_worker or max(1, (os.cpu_count() or 1) // max(1, workers))
     command = [sys.executable, "-m", "ioi_grader.cli", "worker", "--redis-url", redis_url, "--boxes", str(boxes),
                "--upload-dir", str(upload_dir), "--cache-dir", str(data_dir / "packages")]

@@ -3,6 +3,7 @@
 `GradingWorker` runs jobs in its own process (no fork per job: the boxes and their
 connections stay warm) and, while a job runs, heartbeats on a short TTL from a side thread,
 so that a worker killed mid-job is noticed within seconds and its job retried elsewhere.
+Every worker also runs the reconciler (`workers.reconcile`), on start and then periodically.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import socket
 import threading
 import time
@@ -28,6 +30,7 @@ from ..problems.store import ProblemStore, UnknownProblem
 from ..sandbox import SandboxPool, SandboxSettings
 from .packages import RedisPackages
 from .problem_cache import DEFAULT_CACHE_BYTES, CacheEvent, Pin, ProblemCache
+from .reconcile import reconcile_in_background
 from .records import SubmissionRecord
 from .store import QUEUE_NAME, SubmissionStore, connect
 from .telemetry import WorkerMetrics
@@ -38,6 +41,11 @@ HEARTBEAT_INTERVAL = 3  # seconds between heartbeats while a job runs
 HEARTBEAT_TTL = 15  # a job whose worker missed heartbeats this long is abandoned
 WORKER_KEY = "ioi:worker:{}"
 WORKER_KEY_TTL = 30
+# RQ's own worker TTL. It also sets how long an idle worker blocks in one BLMOVE (15 s less),
+# so how often it runs RQ's maintenance, and the client's socket timeout (5 s more than that).
+# RQ's default, 420 s, would mean an idle worker looks at abandoned jobs every 7 minutes.
+RQ_WORKER_TTL = 45
+RECONCILE_INTERVAL = 5.0
 
 _runtime: WorkerRuntime | None = None
 
@@ -55,7 +63,9 @@ class WorkerConfig:
     upload_dir: Path | None = None
     results_dir: Path | None = None
     boxes: int | None = None
-    name: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
+    # Unique per process start: RQ refuses a name still registered by a worker that died without
+    # unregistering (SIGKILL), and a restarted container keeps its hostname and, often, its pid.
+    name: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(2)}")
     # Problem versions fetched from Redis (default: <state dir>/packages), LRU-bounded.
     cache_dir: Path | None = None
     cache_bytes: int = DEFAULT_CACHE_BYTES
@@ -82,6 +92,7 @@ class WorkerRuntime:
         self._stop = threading.Event()
         self._presence = threading.Thread(target=self._announce, name="presence", daemon=True)
         self._presence.start()
+        self._reconciler = reconcile_in_background(self.submissions, self._stop, RECONCILE_INTERVAL)
 
     def _announce(self) -> None:
         """Keep `ioi:worker:<name>` alive for /healthz: who we are and what sandbox we run."""
@@ -203,7 +214,7 @@ def run_worker(config: WorkerConfig, burst: bool = False) -> None:
         queue = Queue(QUEUE_NAME, connection=_runtime.redis, serializer=JSONSerializer)
         worker = GradingWorker(
             [queue], connection=_runtime.redis, serializer=JSONSerializer, name=config.name,
-            maintenance_interval=30, job_monitoring_interval=HEARTBEAT_INTERVAL,
+            maintenance_interval=30, job_monitoring_interval=HEARTBEAT_INTERVAL, worker_ttl=RQ_WORKER_TTL,
         )
         worker.work(burst=burst, logging_level="WARNING", with_scheduler=False)
     finally:
