@@ -52,13 +52,22 @@ class Executed:
     memory: int = 0
 
 
+# The memory cgroup holds usage at the limit, so the peak it reports never exceeds it, and a
+# charge the kernel refuses outside a page fault (a read() into untouched memory, a pipe or
+# socket buffer) fails the system call with ENOMEM or EFAULT instead of waking the OOM killer.
+# A run that failed with its peak within this much of the limit therefore ran out of memory.
+MEMORY_AT_LIMIT = 1 << 20
+
+
 def classify(result: ProcessResult, limits: TestLimits) -> tuple[TestStatus, str] | None:
     """The failure a process result shows, or None when it ran cleanly within its limits."""
     if result.violation:
         return TestStatus.RE, f"Security violation: {result.violation}"
     if result.exec_error:
         return TestStatus.RE, f"Could not start: {result.exec_error}"
-    if result.oom_killed or result.memory > limits.memory:
+    crashed = result.signal is not None or result.exit_code not in (0, None)
+    at_limit = result.memory >= limits.memory - MEMORY_AT_LIMIT
+    if result.oom_killed or result.memory > limits.memory or (crashed and at_limit):
         return TestStatus.MLE, "Memory limit exceeded"
     if result.cpu_exceeded or result.cpu > limits.time:
         return TestStatus.TLE, "Time limit exceeded"
