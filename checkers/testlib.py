@@ -19,8 +19,10 @@ def testlib_verdict(exit_code: int | None, stdout: bytes, stderr: bytes) -> Verd
     message = first_line(stderr)
     if exit_code == _OK:
         return Verdict(outcome=1.0, message=_strip_prefix(message) or "Output is correct")
-    if exit_code in (_WA, _PE, _DIRT, _UNEXPECTED_EOF):
+    if exit_code == _WA:
         return Verdict(outcome=0.0, message=message or "Output isn't correct")
+    if exit_code in (_PE, _DIRT, _UNEXPECTED_EOF):
+        return Verdict(outcome=0.0, message=message or "Presentation error", status="PE")
     if exit_code == _POINTS:
         words = _strip_prefix(message).split(maxsplit=1)
         try:

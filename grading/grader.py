@@ -27,7 +27,7 @@ from typing import TypeVar
 from ..checkers import JudgeContext, conventions
 from ..errors import Rejected, Transient
 from ..languages import Language, languages, source_stem
-from ..problems.model import Problem, Subtask
+from ..problems.model import Problem, Subtask, time_limit_for
 from ..sandbox.base import Sandbox
 from ..sandbox.protocol import Collect, Limits, ProcessSpec, RunRequest, StagedFile, Stream, user_slot
 from ..tasktypes import TestRun, tasktypes
@@ -100,7 +100,8 @@ class Grader:
         hooks = hooks or GradeHooks()
         subtasks = select_subtasks(problem, options.subtasks)
         limits = TestLimits(
-            time=options.time_limit or problem.time_limit,
+            time=time_limit_for(options.time_limit or problem.time_limit, submission.language,
+                                options.time_multipliers, problem.time_multipliers),
             memory=options.memory_limit or problem.memory_limit,
             output=options.output_limit,
         )
@@ -183,7 +184,7 @@ class Grader:
             request = RunRequest(
                 files={slot: files},
                 processes=[ProcessSpec(
-                    slot=slot, argv=language.compile_argv(stem, link_names),
+                    slot=slot, argv=language.compile_argv(stem, link_names, problem.compile_defines),
                     stderr=Stream(file=log_file.inside, write=True),
                     limits=Limits(
                         cpu=options.compile_time_limit, wall=2 * options.compile_time_limit + 5,
@@ -227,6 +228,7 @@ class Grader:
         pending = deque(order)
         results: dict[str, TestResult] = {}
         zeroed: set[str] = set()  # subtasks with a test that scored 0
+        failures: list[str] = []  # tests that did not pass (outcome below 1)
         lock = threading.Lock()
         fast = min(FAST_TEST_SECONDS, limits.time / 20)
         batched = tasktypes.get(problem.task_type).batched
@@ -239,6 +241,9 @@ class Grader:
                     if options.early_stop and scoring.skippable(name, subtasks, zeroed):
                         results[name] = TestResult(name=name, status=TestStatus.SKIPPED, score=0.0,
                                                    message="Not run: its subtasks already scored 0")
+                    elif options.stop_on_first_failure and failures:
+                        results[name] = TestResult(name=name, status=TestStatus.SKIPPED, score=0.0,
+                                                   message="Not run: an earlier test did not pass")
                     else:
                         taken.append(name)
             return taken
@@ -254,6 +259,8 @@ class Grader:
                         results[result.name] = result
                         if result.score == 0.0:
                             zeroed.update(s.name for s in subtasks if result.name in s.tests)
+                        if result.score < 1.0:
+                            failures.append(result.name)
                     pending.extendleft(reversed(batch[len(done):]))  # stopped early: back to the front
                 for result in done:
                     if hooks.on_test:
