@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from .base import CheckerFailure, Example, ProgramChecker, Verdict, clamp_outcome, first_line
 
 # testlib exit codes (Codeforces/Polygon convention, testlib 0.9.x defaults).
@@ -56,3 +58,21 @@ int main(int argc, char *argv[]) {
 
     def parse(self, exit_code: int | None, stdout: bytes, stderr: bytes) -> Verdict:
         return testlib_verdict(exit_code, stdout, stderr)
+
+
+# Polygon's standard checkers (`std::ncmp.cpp`...), our implementations against testlib: one
+# source file each in standard/ (see its README for what each accepts).
+STANDARD_DIR = Path(__file__).resolve().parent / "standard"
+
+
+def standard_checkers() -> list[str]:
+    """Names of the standard checkers we provide ("ncmp", "wcmp", ...)."""
+    return sorted(path.stem for path in STANDARD_DIR.glob("*.cpp"))
+
+
+def standard_checker_source(name: str) -> str:
+    """The source of standard checker `name` ("ncmp", "std::ncmp.cpp" or "ncmp.cpp")."""
+    stem = name.removeprefix("std::").removesuffix(".cpp")
+    if stem not in standard_checkers():
+        raise ValueError(f"unknown standard checker {name!r}; supported: {', '.join(standard_checkers())}")
+    return (STANDARD_DIR / f"{stem}.cpp").read_text(encoding="utf-8")

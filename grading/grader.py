@@ -27,7 +27,7 @@ from typing import TypeVar
 from ..checkers import JudgeContext, conventions
 from ..errors import Rejected, Transient
 from ..languages import Language, languages, source_stem
-from ..problems.model import Problem, Subtask, time_limit_for
+from ..problems.model import Problem, Subtask, TestCase, time_limit_for
 from ..sandbox.base import Sandbox
 from ..sandbox.protocol import Collect, Limits, ProcessSpec, RunRequest, StagedFile, Stream, user_slot
 from ..tasktypes import TestRun, tasktypes
@@ -285,17 +285,24 @@ class Grader:
             run = TestRun(sandbox=box, problem=problem, program=program, program_path=self._install(box, program),
                           limits=limits, work_dir=work_dir, task_programs=programs.trusted)
             executed = tasktypes.get(problem.task_type).evaluate(run, tests)
-        return [self._judged(problem, test, ran, programs) for test, ran in zip(tests, executed)]
+        return self._judged(problem, list(zip(tests, executed)), programs)
 
-    def _judged(self, problem: Problem, test, ran: Executed, programs: TaskPrograms) -> TestResult:
-        if ran.result is not None:
-            return ran.result
-        context = JudgeContext(problem=problem, checker=programs.checker, judge_box=self.pool.judge_box)
-        try:
-            verdict = conventions.get(problem.checker.kind).judge(context, test, ran.output)
-        finally:
-            ran.output.unlink(missing_ok=True)
-        return from_verdict(test.name, verdict, ran.time, ran.wall, ran.memory)
+    def _judged(self, problem: Problem, ran: list[tuple[TestCase, Executed]], programs: TaskPrograms) -> list[TestResult]:
+        """Final results for the tests of a batch: the outputs among them judged together."""
+        to_judge = [(test, executed) for test, executed in ran if executed.result is None]
+        verdicts = {}
+        if to_judge:
+            context = JudgeContext(problem=problem, checker=programs.checker, judge_box=self.pool.judge_box)
+            try:
+                judged = conventions.get(problem.checker.kind).judge_many(
+                    context, [(test, executed.output) for test, executed in to_judge])
+            finally:
+                for _, executed in to_judge:
+                    executed.output.unlink(missing_ok=True)
+            verdicts = {test.name: verdict for (test, _), verdict in zip(to_judge, judged)}
+        return [executed.result if executed.result is not None
+                else from_verdict(test.name, verdicts[test.name], executed.time, executed.wall, executed.memory)
+                for test, executed in ran]
 
     @staticmethod
     def _install(box: Sandbox, program: Program) -> str:

@@ -366,11 +366,16 @@ class Run:
             name = plain_name(item["name"])
             dest = under(item["dest"], IO_DIR)
             max_bytes = int(item.get("max_bytes", wire.COLLECT_MAX_BYTES))
+            # O_NONBLOCK: a process may have left a FIFO under that name, whose open would wait
+            # for a writer for ever; the fstat below then refuses it as not a regular file.
+            dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
             try:
-                src = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC))
+                src = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=dir_fd)
             except OSError as error:
                 collected.append({"name": name, "ok": False, "error": os.strerror(error.errno)})
                 continue
+            finally:
+                os.close(dir_fd)
             try:
                 info = os.fstat(src)
                 if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
