@@ -97,6 +97,7 @@ class ProcessResult(BaseModel):
     wall_exceeded: bool
     output_exceeded: bool
     exec_error: str | None = None
+    idle: bool = False  # killed by the wall-clock guard while asleep (blocked on input), not computing
 
     @property
     def ok(self) -> bool:

@@ -18,9 +18,10 @@ solution that exits early makes its writes fail instead of killing it.
 The solution is charged its own CPU time only (its own cgroup). A test ends when both have
 exited; each has a wall-clock guard, the interactor's the longer, so nothing hangs. The verdict
 follows what happened first:
-1. the solution's own limits and crashes: MLE, TLE (CPU), RE, and IL (idleness: the wall-clock
-   guard fired while it was under its CPU limit and the interactor was waiting too, i.e. it
-   never flushed, or waited for input that would never come);
+1. the solution's own limits and crashes: MLE, TLE (CPU, or the wall-clock guard while it was
+   computing), RE, and IL (idleness: the wall-clock guard fired while it was asleep under its
+   CPU limit and the interactor was waiting too, i.e. it never flushed, or waited for input that
+   would never come);
 2. unless the interactor had already finished and rejected the output: then WA (or PE), whatever
    became of the solution afterwards (it typically dies of SIGPIPE or reads end of file);
 3. an interactor that fails (testlib FAIL, a crash, its own limits) while the solution is
@@ -202,7 +203,7 @@ class Interactive(TaskType):
         limits = run.limits
         time, wall, memory = solution.cpu, solution.wall, solution.memory
         own_failure = classify(solution, limits)
-        if own_failure is not None and solution.wall_exceeded and not solution.cpu_exceeded \
+        if own_failure is not None and solution.wall_exceeded and solution.idle and not solution.cpu_exceeded \
                 and solution.cpu <= limits.time and own_failure[0] is TestStatus.TLE:
             waited = solution.wall - solution.cpu
             if interactor.cpu >= BUSY_SHARE * waited:

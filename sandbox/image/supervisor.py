@@ -152,6 +152,25 @@ class Spawner:
             pass
 
 
+def sleeping(pids: list[int]) -> bool:
+    """Whether every thread of these processes is asleep (waiting for input, a timer...) rather
+    than running or waiting for a CPU: an interactive solution that idles is told apart from one
+    that computes, however loaded the host."""
+    states = []
+    for pid in pids:
+        try:
+            threads = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for thread in threads:
+            try:
+                with open(f"/proc/{pid}/task/{thread}/stat", "rb") as handle:
+                    states.append(handle.read().rsplit(b")", 1)[1].split()[0])
+            except (OSError, IndexError):
+                continue
+    return bool(states) and all(state in (b"S", b"D") for state in states)
+
+
 def reap_orphans() -> None:
     """Collect exited orphans re-parented to us (we are PID 1)."""
     while True:
@@ -257,6 +276,7 @@ class Process:
         self.status = None
         self.cgroup: SlotCgroup | None = None
         self.killed_for = None  # "cpu" | "wall" once we killed it for a limit
+        self.idle = False  # killed for wall time while asleep (blocked on input), not while computing
         self.exec_error = None
         self.output_files: list[str] = []  # files it writes through stdout/stderr
         self.max_rss = 0  # bytes, of the largest process it waited for (wait4)
@@ -471,6 +491,8 @@ class Run:
     def _kill_for(self, process: Process, reason: str) -> None:
         if process.killed_for is None:
             process.killed_for = reason
+            if reason == "wall":
+                process.idle = sleeping(process.cgroup.pids())
         try:
             os.kill(process.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -530,6 +552,7 @@ class Run:
             "cpu_exceeded": process.killed_for == "cpu" or cpu > process.cpu_limit
             or signum == signal.SIGXCPU,
             "wall_exceeded": process.killed_for == "wall",
+            "idle": process.idle,
             "output_exceeded": signum == signal.SIGXFSZ or filled,
             "exec_error": process.exec_error,
         }

@@ -125,6 +125,15 @@ class FakeSandbox:
         return {"processes": results, "collected": collected, "leftover_processes": 0}
 
 
+def _sleeping(pid: int) -> bool:
+    """Whether the process tree started as `pid` (prlimit, env, then the program: each execs the
+    next, so it is one process) is asleep, as the real supervisor reports it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0] in (b"S", b"D")
+    except (OSError, IndexError):
+        return False
+
+
 class _Process:
     """One process of a run: started at once, waited for with its wall-clock guard."""
 
@@ -139,6 +148,7 @@ class _Process:
         self.status = None
         self.rusage = None
         self.killed_for_wall = False
+        self.idle = False
         opened = [self._open(spec.get("stdin"), "r", pipes), self._open(spec.get("stdout"), "w", pipes),
                   self._open(spec.get("stderr"), "w", pipes)]
         opened += [self._open(extra, extra.get("end", "r"), pipes) for extra in spec.get("fds", [])]
@@ -184,6 +194,8 @@ class _Process:
                 self.status, self.rusage, self.end = status, rusage, time.monotonic()
                 break
             if time.monotonic() - self.start > self.wall_limit:
+                if not self.killed_for_wall:
+                    self.idle = _sleeping(self.pid)
                 self.killed_for_wall = True
                 try:
                     os.killpg(self.pid, signal.SIGKILL)
@@ -206,7 +218,7 @@ class _Process:
             "slot": self.spec["slot"], "exit_code": exit_code, "signal": signum, "cpu": round(cpu, 6),
             "wall": round(self.end - self.start, 6), "memory": (self.rusage.ru_maxrss * 1024) if self.rusage else 0,
             "oom_killed": False, "cpu_exceeded": cpu > self.cpu_limit or signum == signal.SIGXCPU,
-            "wall_exceeded": self.killed_for_wall, "output_exceeded": signum == signal.SIGXFSZ,
+            "wall_exceeded": self.killed_for_wall, "idle": self.idle, "output_exceeded": signum == signal.SIGXFSZ,
             "exec_error": self.exec_error,
         }
 
