@@ -12,6 +12,7 @@ the CMS way.
 from __future__ import annotations
 
 import math
+import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
@@ -161,13 +162,19 @@ class ProgramChecker(CheckerConvention):
         verdicts = self._run_many(context, list(items))
         failed = [index for index, verdict in enumerate(verdicts) if isinstance(verdict, CheckerFailure)]
         if failed:
-            # Whatever the contestant's output does to the checker (exhaust its memory, make it
-            # crash, print garbage for it to choke on) is the contestant's doing: if the checker
-            # judges the reference answer cleanly, the output gets 0 points, not a task error.
-            references = self._run_many(context, [(items[i][0], items[i][0].answer) for i in failed])
-            for index, reference in zip(failed, references):
-                if isinstance(reference, CheckerFailure):
-                    raise verdicts[index]
+            # Whatever the contestant's output does to the checker (exhaust its memory or time,
+            # make it crash, feed it garbage to choke on) is the contestant's doing. The checker
+            # is broken only if it also fails on the reference answer or on an empty output,
+            # which any working checker judges: then it is a task error, else the output gets 0.
+            with tempfile.NamedTemporaryFile(prefix="ioi-grader-empty-") as empty:
+                probes = [(items[i][0], items[i][0].answer) for i in failed]
+                probes += [(items[i][0], Path(empty.name)) for i in failed]
+                judged = self._run_many(context, probes)
+            for position, index in enumerate(failed):
+                for probe, what in ((judged[position], "the reference answer"),
+                                    (judged[len(failed) + position], "an empty output")):
+                    if isinstance(probe, CheckerFailure):
+                        raise CheckerFailure(f"{probe} (it fails on {what} too)") from None
                 verdicts[index] = Verdict(
                     outcome=0.0, message=f"Output isn't correct: the checker could not judge it ({verdicts[index]})")
         return verdicts
@@ -213,9 +220,14 @@ class ProgramChecker(CheckerConvention):
         for (test, _), ran, (out, err) in zip(items, response.results, outputs):
             result = ran.processes[0]
             try:
-                if (result.oom_killed or result.cpu_exceeded or result.wall_exceeded or result.signal is not None
-                        or result.exec_error):
-                    raise CheckerFailure(f"the checker crashed or ran out of limits on test {test.name}")
+                if result.oom_killed:
+                    raise CheckerFailure(f"the checker ran out of memory on test {test.name}")
+                if result.cpu_exceeded or result.wall_exceeded:
+                    raise CheckerFailure(f"the checker ran out of time on test {test.name}")
+                if result.signal is not None:
+                    raise CheckerFailure(f"the checker crashed (signal {result.signal}) on test {test.name}")
+                if result.exec_error:
+                    raise CheckerFailure(f"the checker could not start on test {test.name}: {result.exec_error}")
                 verdicts.append(self.parse(result.exit_code, out, err))
             except CheckerFailure as failure:
                 verdicts.append(failure)
