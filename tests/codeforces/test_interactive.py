@@ -93,29 +93,35 @@ def test_an_interactive_solution_cannot_read_the_interactors_input(grader, guess
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
+#include <fcntl.h>
 #include <string>
+#include <unistd.h>
+static long long n;
+// Non-blocking, so that a pipe (its own stdin among them) is tried without waiting on it.
+static bool tried(const std::string &path) {
+    int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK);
+    if (fd < 0) return false;
+    char buffer[256] = {0};
+    ssize_t got = read(fd, buffer, sizeof buffer - 1);
+    close(fd);
+    long long a, b;
+    if (got > 0 && sscanf(buffer, "%lld %lld", &a, &b) == 2 && a == n) {
+        printf("! %lld\n", b); fflush(stdout); return true;
+    }
+    return false;
+}
 int main() {
-    long long n; if (scanf("%lld", &n) != 1) return 1;
+    if (scanf("%lld", &n) != 1) return 1;
     const char *roots[] = {"/io/in", "/io", "/proc/1/fd", "/proc/self/fd", "/scratch/trusted", "/trusted"};
     for (const char *root : roots) {
         DIR *dir = opendir(root);
         if (!dir) continue;
-        while (dirent *entry = readdir(dir)) {
-            std::string path = std::string(root) + "/" + entry->d_name;
-            FILE *f = fopen(path.c_str(), "r");
-            long long a, b;
-            if (f && fscanf(f, "%lld %lld", &a, &b) == 2 && a == n) { printf("! %lld\n", b); fflush(stdout); return 0; }
-            if (f) fclose(f);
-        }
+        while (dirent *entry = readdir(dir))
+            if (tried(std::string(root) + "/" + entry->d_name)) return 0;
         closedir(dir);
     }
-    for (int pid = 1; pid < 4096; ++pid) for (int fd = 0; fd < 16; ++fd) {
-        char path[64]; snprintf(path, sizeof path, "/proc/%d/fd/%d", pid, fd);
-        FILE *f = fopen(path, "r");
-        long long a, b;
-        if (f && fscanf(f, "%lld %lld", &a, &b) == 2 && a == n) { printf("! %lld\n", b); fflush(stdout); return 0; }
-        if (f) fclose(f);
-    }
+    for (int pid = 1; pid < 4096; ++pid) for (int fd = 0; fd < 16; ++fd)
+        if (tried("/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd))) return 0;
     printf("! 1\n"); fflush(stdout);
 }
 """
