@@ -14,11 +14,11 @@ from __future__ import annotations
 import math
 import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -38,6 +38,9 @@ class CheckerFailure(TaskBroken):
 class Verdict(BaseModel):
     outcome: float = Field(ge=0, le=1)
     message: str = ""
+    # A status more precise than the outcome's (AC/PA/WA), when the checker says so: "PE" for a
+    # testlib presentation error. It never changes the outcome.
+    status: Literal["PE"] | None = None
 
 
 # CMS's stock texts for the `translate:` messages of IOI checkers.
@@ -80,6 +83,10 @@ class TaskProgram:
 
     path: Path
     key: str  # content hash: a box that has it installed already skips the copy
+    argv_prefix: tuple[str, ...] = ()  # what starts it, before its installed path (an interpreter)
+
+    def argv(self, installed_path: str) -> list[str]:
+        return [*self.argv_prefix, installed_path]
 
 
 @dataclass
@@ -106,6 +113,11 @@ class CheckerConvention(Plugin, ABC):
     def judge(self, context: JudgeContext, test: TestCase, output: Path) -> Verdict:
         """The verdict on the contestant's `output` (a file on the worker) for `test`."""
 
+    def judge_many(self, context: JudgeContext, items: Sequence[tuple[TestCase, Path]]) -> list[Verdict]:
+        """The verdicts on several outputs (tests run in one batch), in order. A convention that
+        runs a program judges them all in one round trip to the judge box."""
+        return [self.judge(context, test, output) for test, output in items]
+
 
 class Comparison(CheckerConvention):
     """A comparison of the output with the expected answer, made by the worker itself."""
@@ -125,6 +137,12 @@ class ProgramChecker(CheckerConvention):
 
     needs_program = True
     source_examples: ClassVar[str] = ""  # a checker in this convention, for the self-test
+    source_name: ClassVar[str] = "checker.cpp"  # its source file in a task folder (the suffix is its language)
+    # Where the checker finds its three files. None: they are open files, named by the argv
+    # (`/proc/self/fd/N`). A checker that opens fixed names in its working folder (open-r1's
+    # `python checker.py input.txt correct_output.txt solution_output.txt`) names them here
+    # (input, answer, output); they are copied there under those names for each run.
+    file_names: ClassVar[tuple[str, str, str] | None] = None
 
     @abstractmethod
     def argv(self, input_path: str, answer_path: str, output_path: str) -> list[str]:
@@ -135,55 +153,85 @@ class ProgramChecker(CheckerConvention):
         """The verdict from the checker's exit code and first lines; CheckerFailure if it has none."""
 
     def judge(self, context: JudgeContext, test: TestCase, output: Path) -> Verdict:
-        if test.answer is None:
-            raise CheckerFailure(f"test {test.name} has no expected output to compare with")
-        try:
-            return self._run(context, test, output)
-        except CheckerFailure as failure:
+        return self.judge_many(context, [(test, output)])[0]
+
+    def judge_many(self, context: JudgeContext, items: Sequence[tuple[TestCase, Path]]) -> list[Verdict]:
+        for test, _ in items:
+            if test.answer is None:
+                raise CheckerFailure(f"test {test.name} has no expected output to compare with")
+        verdicts = self._run_many(context, list(items))
+        failed = [index for index, verdict in enumerate(verdicts) if isinstance(verdict, CheckerFailure)]
+        if failed:
             # Whatever the contestant's output does to the checker (exhaust its memory or time,
             # make it crash, feed it garbage to choke on) is the contestant's doing. The checker
             # is broken only if it also fails on the reference answer or on an empty output,
             # which any working checker judges: then it is a task error, else the output gets 0.
             with tempfile.NamedTemporaryFile(prefix="ioi-grader-empty-") as empty:
-                for probe, what in ((test.answer, "the reference answer"), (Path(empty.name), "an empty output")):
-                    try:
-                        self._run(context, test, probe)
-                    except CheckerFailure as broken:
-                        raise CheckerFailure(f"{broken} (it fails on {what} too)") from None
-            return Verdict(outcome=0.0, message=f"Output isn't correct: the checker could not judge it ({failure})")
+                probes = [(items[i][0], items[i][0].answer) for i in failed]
+                probes += [(items[i][0], Path(empty.name)) for i in failed]
+                judged = self._run_many(context, probes)
+            for position, index in enumerate(failed):
+                for probe, what in ((judged[position], "the reference answer"),
+                                    (judged[len(failed) + position], "an empty output")):
+                    if isinstance(probe, CheckerFailure):
+                        raise CheckerFailure(f"{probe} (it fails on {what} too)") from None
+                verdicts[index] = Verdict(
+                    outcome=0.0, message=f"Output isn't correct: the checker could not judge it ({verdicts[index]})")
+        return verdicts
 
-    def _run(self, context: JudgeContext, test: TestCase, output: Path) -> Verdict:
-        from ..sandbox.protocol import TRUSTED, Limits, ProcessSpec, RunRequest, Stream  # noqa: PLC0415
+    def _run_many(self, context: JudgeContext, items: list[tuple[TestCase, Path]]) -> list[Verdict | CheckerFailure]:
+        """Run the checker on each (test, output) in one round trip; a verdict, or the failure."""
+        from ..sandbox.protocol import TRUSTED, Limits, ProcessSpec, RunRequest, StagedFile, Stream  # noqa: PLC0415
 
         problem = context.problem
         if context.checker is None:
             raise CheckerFailure(f"the {self.name} checker of {problem.id} was not built")
+        cpu = max(10.0, 2 * problem.time_limit)
+        limits = Limits(cpu=cpu, wall=2 * cpu, memory=max(problem.memory_limit, 1 << 30), pids=8)
         with context.judge_box() as judge:
-            program = judge.install(context.checker.path, "checker", context.checker.key, trusted=True)
-            contestant = judge.put(output, cache=False)
-            stdout, stderr = judge.output(), judge.output()
-            cpu = max(10.0, 2 * problem.time_limit)
-            request = RunRequest(processes=[ProcessSpec(
-                slot=TRUSTED,
-                argv=[program, *self.argv("/proc/self/fd/3", "/proc/self/fd/4", "/proc/self/fd/5")],
-                fds=[Stream(file=judge.put(test.input)), Stream(file=judge.put(test.answer)), Stream(file=contestant)],
-                stdout=Stream(file=stdout.inside, write=True), stderr=Stream(file=stderr.inside, write=True),
-                limits=Limits(cpu=cpu, wall=2 * cpu, memory=max(problem.memory_limit, 1 << 30), pids=8),
-            )])
+            program = context.checker.argv(
+                judge.install(context.checker.path, "checker", context.checker.key, trusted=True))
+            contestants = [judge.put(output, cache=False) for _, output in items]
+            logs = [(judge.output(), judge.output()) for _ in items]
+            runs = []
+            for (test, _), contestant, (stdout, stderr) in zip(items, contestants, logs):
+                paths = (judge.put(test.input), judge.put(test.answer), contestant)
+                streams = dict(stdout=Stream(file=stdout.inside, write=True), stderr=Stream(file=stderr.inside, write=True))
+                if self.file_names is None:
+                    request = RunRequest(processes=[ProcessSpec(
+                        slot=TRUSTED, argv=[*program, *self.argv("/proc/self/fd/3", "/proc/self/fd/4", "/proc/self/fd/5")],
+                        fds=[Stream(file=path) for path in paths], limits=limits, **streams)])
+                else:
+                    request = RunRequest(
+                        files={TRUSTED: [StagedFile(name=name, src=path) for name, path in zip(self.file_names, paths)]},
+                        processes=[ProcessSpec(slot=TRUSTED, argv=[*program, *self.argv(*self.file_names)],
+                                               limits=limits, **streams)])
+                runs.append(request.model_dump(exclude_none=True))
             try:
-                result = judge.run(request).processes[0]
-                out, err = stdout.read_bytes(4096), stderr.read_bytes(4096)
+                response = judge.run_many(runs, stop_on_failure=False)
+                outputs = [(out.read_bytes(4096), err.read_bytes(4096)) for out, err in logs]
             finally:
-                for file in (stdout, stderr):
-                    file.unlink()
-                judge.discard(contestant)
-        if result.oom_killed:
-            raise CheckerFailure(f"the checker ran out of memory on test {test.name}")
-        if result.cpu_exceeded or result.wall_exceeded:
-            raise CheckerFailure(f"the checker ran out of time on test {test.name}")
-        if result.signal is not None:
-            raise CheckerFailure(f"the checker crashed (signal {result.signal}) on test {test.name}")
-        return self.parse(result.exit_code, out, err)
+                for out, err in logs:
+                    out.unlink()
+                    err.unlink()
+                for contestant in contestants:
+                    judge.discard(contestant)
+        verdicts: list[Verdict | CheckerFailure] = []
+        for (test, _), ran, (out, err) in zip(items, response.results, outputs):
+            result = ran.processes[0]
+            try:
+                if result.oom_killed:
+                    raise CheckerFailure(f"the checker ran out of memory on test {test.name}")
+                if result.cpu_exceeded or result.wall_exceeded:
+                    raise CheckerFailure(f"the checker ran out of time on test {test.name}")
+                if result.signal is not None:
+                    raise CheckerFailure(f"the checker crashed (signal {result.signal}) on test {test.name}")
+                if result.exec_error:
+                    raise CheckerFailure(f"the checker could not start on test {test.name}: {result.exec_error}")
+                verdicts.append(self.parse(result.exit_code, out, err))
+            except CheckerFailure as failure:
+                verdicts.append(failure)
+        return verdicts
 
 
 conventions: Registry[CheckerConvention] = Registry(

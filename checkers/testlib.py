@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from .base import CheckerFailure, Example, ProgramChecker, Verdict, clamp_outcome, first_line
 
 # testlib exit codes (Codeforces/Polygon convention, testlib 0.9.x defaults).
@@ -19,8 +21,10 @@ def testlib_verdict(exit_code: int | None, stdout: bytes, stderr: bytes) -> Verd
     message = first_line(stderr)
     if exit_code == _OK:
         return Verdict(outcome=1.0, message=_strip_prefix(message) or "Output is correct")
-    if exit_code in (_WA, _PE, _DIRT, _UNEXPECTED_EOF):
+    if exit_code == _WA:
         return Verdict(outcome=0.0, message=message or "Output isn't correct")
+    if exit_code in (_PE, _DIRT, _UNEXPECTED_EOF):
+        return Verdict(outcome=0.0, message=message or "Presentation error", status="PE")
     if exit_code == _POINTS:
         words = _strip_prefix(message).split(maxsplit=1)
         try:
@@ -54,3 +58,21 @@ int main(int argc, char *argv[]) {
 
     def parse(self, exit_code: int | None, stdout: bytes, stderr: bytes) -> Verdict:
         return testlib_verdict(exit_code, stdout, stderr)
+
+
+# Polygon's standard checkers (`std::ncmp.cpp`...), our implementations against testlib: one
+# source file each in standard/ (see its README for what each accepts).
+STANDARD_DIR = Path(__file__).resolve().parent / "standard"
+
+
+def standard_checkers() -> list[str]:
+    """Names of the standard checkers we provide ("ncmp", "wcmp", ...)."""
+    return sorted(path.stem for path in STANDARD_DIR.glob("*.cpp"))
+
+
+def standard_checker_source(name: str) -> str:
+    """The source of standard checker `name` ("ncmp", "std::ncmp.cpp" or "ncmp.cpp")."""
+    stem = name.removeprefix("std::").removesuffix(".cpp")
+    if stem not in standard_checkers():
+        raise ValueError(f"unknown standard checker {name!r}; supported: {', '.join(standard_checkers())}")
+    return (STANDARD_DIR / f"{stem}.cpp").read_text(encoding="utf-8")

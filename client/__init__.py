@@ -3,9 +3,12 @@ functions, and the batch evaluation and contest simulation behind `ioi-grader ba
 `ioi-grader simulate`."""
 
 from .api import AsyncClient, Client, GraderError, ServiceBusy
-from .reward import ioi_reward, ioi_reward_async, make_ioi_reward, make_ioi_reward_async
+from .reward import (
+    cf_reward, cf_reward_async, ioi_reward, ioi_reward_async, make_cf_reward, make_cf_reward_async, make_ioi_reward,
+    make_ioi_reward_async,
+)
 
 __all__ = [
-    "AsyncClient", "Client", "GraderError", "ServiceBusy", "ioi_reward", "ioi_reward_async", "make_ioi_reward",
-    "make_ioi_reward_async",
+    "AsyncClient", "Client", "GraderError", "ServiceBusy", "cf_reward", "cf_reward_async", "ioi_reward",
+    "ioi_reward_async", "make_cf_reward", "make_cf_reward_async", "make_ioi_reward", "make_ioi_reward_async",
 ]

@@ -118,8 +118,10 @@ class Client:
         """Submit and wait for the result."""
         return self.wait(self.submit(problem_id, code, language, options), timeout)
 
-    def reward(self, items: list[dict], mode: str = "subtask", timeout: float | None = None) -> RewardResponse:
-        body: dict[str, Any] = {"items": items, "mode": mode}
+    def reward(self, items: list[dict], mode: str = "subtask", timeout: float | None = None,
+               **options: Any) -> RewardResponse:
+        """POST /v1/reward; `options` are the request's other fields (patch_code, time_multipliers)."""
+        body: dict[str, Any] = {"items": items, "mode": mode, **{k: v for k, v in options.items() if v is not None}}
         if timeout:
             body["timeout"] = timeout
         response = self._request("POST", "/v1/reward", json=body, retry_busy=True, timeout=(timeout or 900) + 60)
@@ -202,8 +204,9 @@ class AsyncClient:
     async def problem(self, problem_id: str) -> ProblemDetail:
         return ProblemDetail.model_validate((await self._request("GET", f"/v1/problems/{problem_id}")).json())
 
-    async def reward(self, items: list[dict], mode: str = "subtask", timeout: float | None = None) -> RewardResponse:
-        body: dict[str, Any] = {"items": items, "mode": mode}
+    async def reward(self, items: list[dict], mode: str = "subtask", timeout: float | None = None,
+                     **options: Any) -> RewardResponse:
+        body: dict[str, Any] = {"items": items, "mode": mode, **{k: v for k, v in options.items() if v is not None}}
         if timeout:
             body["timeout"] = timeout
         response = await self._request("POST", "/v1/reward", json=body, retry_busy=True,

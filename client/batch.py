@@ -8,6 +8,13 @@ which never changes a subtask's score), so that the contest simulation can use i
 
 Results are appended to RESULTS (JSONL) as they arrive; rerunning the same command skips
 every row already done there, so an interrupted run resumes where it stopped.
+
+With `codeforces=True` (`--codeforces`, e.g. over `open-r1/codeforces-cots`) rows are read the
+way open-r1 reads Codeforces generations: the problem is the row's `id` ("2063/A", joined with the
+problems the service imported from `open-r1/codeforces`), the language is the row's `language`,
+else the subset's (`solutions_py*` is Python, any other C++), else the last code fence's tag, and
+the code is the last fence tagged exactly with that language, unpatched unless asked. Grading
+stops at a problem's first failed test (accepted or not is what a generation is worth there).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,12 +34,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressC
 from rich.table import Table
 
 from ..grading import scoring
-from ..completions import completion_text, task_header
+from ..completions import cf_extract_code, cf_patch_code, completion_text, task_header
 from ..languages import languages
 from .api import AsyncClient, GraderError
 
 
-def read_rows(source: str, split: str = "train") -> list[dict]:
+def read_rows(source: str, split: str = "train", subset: str | None = None) -> list[dict]:
     path = Path(source)
     if path.is_file() and path.suffix in (".jsonl", ".json", ".ndjson"):
         with open(path) as handle:
@@ -46,7 +54,29 @@ def read_rows(source: str, split: str = "train") -> list[dict]:
         files = sorted(str(p) for p in path.rglob("*.parquet"))
         if files:
             return list(datasets.load_dataset("parquet", data_files=files, split="train"))
-    return list(datasets.load_dataset(source, split=split))
+    return list(datasets.load_dataset(source, name=subset, split=split))
+
+
+def subset_language(source: str, subset: str | None) -> str | None:
+    """open-r1/codeforces-cots: the `solutions_py*` subsets hold Python, the others C++. The
+    subset is the one named, or a folder of a local copy's path."""
+    names = [subset] if subset else [part for part in Path(source).parts if part.startswith("solutions")]
+    for name in names:
+        return "python" if name.startswith("solutions_py") else "cpp"
+    return None
+
+
+_FENCE = re.compile(r"```([A-Za-z0-9+#_-]*)[ \t]*\n")
+
+
+def fence_language(text: str) -> str | None:
+    """The language of the last code fence's tag ("python", "cpp"...), if we grade it."""
+    tags = [tag for tag in _FENCE.findall(text) if tag]
+    for tag in reversed(tags):
+        for language in languages:
+            if tag.lower() in language.fence_tags:
+                return tag.lower() if tag.lower() in languages else language.name
+    return None
 
 
 @dataclass
@@ -65,7 +95,9 @@ class Row:
         self.key = f"{self.index}:{digest}"  # resume needs the same row at the same place
 
 
-def to_row(index: int, raw: dict[str, Any], default_language: str) -> Row:
+def to_row(index: int, raw: dict[str, Any], default_language: str | None, subset_default: str | None = None) -> Row:
+    """A row of the input. Its language: its `language` column, else `default_language` (the
+    --language given), else the subset's, else its last code fence's, else C++."""
     problem = raw.get("problem_id") or raw.get("problem") or raw.get("id")
     if not problem:
         raise ValueError(f"row {index}: no problem_id / problem / id column")
@@ -74,9 +106,11 @@ def to_row(index: int, raw: dict[str, Any], default_language: str) -> Row:
     generation = raw.get("generation", raw.get("completion", ""))
     if code is None and not generation:
         raise ValueError(f"row {index}: neither `code` nor `generation`")
+    text = completion_text(generation) if generation else ""
+    language = (raw.get("language") or default_language or subset_default or fence_language(text)
+                or "cpp")
     return Row(index=index, problem_id=str(problem), subtask=None if subtask is None else str(subtask),
-               language=raw.get("language") or default_language, code=code,
-               generation=completion_text(generation) if generation else "")
+               language=language, code=code, generation=text)
 
 
 @dataclass
@@ -115,8 +149,10 @@ def result_line(row: Row, view, code: str) -> dict:
             line.update(state="done", compile="EMPTY", subtasks=[], max_score=None)
         return line
     result = view.result
+    tests = list(result.tests.values())
     line.update(
         score=result.score, max_score=result.max_score, compile=result.compile.status.value,
+        tests_passed=sum(1 for t in tests if t.status.value == "AC"), tests_total=len(tests),
         subtasks=[{"name": s.name, "points": s.points, "score": s.score, "status": s.status.value,
                    "fraction": min((t.score for t in s.tests), default=0.0)} for s in result.subtasks],
     )
@@ -124,7 +160,7 @@ def result_line(row: Row, view, code: str) -> dict:
 
 
 async def run_batch(rows: list[Row], results: Path, *, url: str | None, api_key: str | None, concurrency: int,
-                    console: Console) -> list[dict]:
+                    console: Console, codeforces: bool = False, patch_code: bool = False) -> list[dict]:
     finished = done_keys(results)
     todo = [row for row in rows if row.key not in finished]
     console.print(f"{len(rows)} rows, {len(rows) - len(todo)} already in {results}, {len(todo)} to grade")
@@ -144,15 +180,21 @@ async def run_batch(rows: list[Row], results: Path, *, url: str | None, api_key:
         async def grade(row: Row, out, progress, task) -> None:
             async with semaphore:
                 code = row.code
-                if code is None:
+                if code is None and codeforces:
+                    code = cf_extract_code(row.generation, row.language)
+                    code = cf_patch_code(code, row.language) if patch_code and row.language in languages else code
+                elif code is None:
                     language = languages.get(row.language)
                     code = language.extract_code(row.generation)
                     if code.strip():
                         code = language.prepare_completion(code, await header_for(row.problem_id))
                 view = None
-                if code.strip():
+                if code.strip() and codeforces and row.language not in languages:
+                    view = NotGraded(error=f"language {row.language!r} is not one we grade")
+                elif code.strip():
+                    options = {"stop_on_first_failure": True} if codeforces else {"early_stop": True}
                     try:
-                        view = await client.grade(row.problem_id, code, row.language, {"early_stop": True})
+                        view = await client.grade(row.problem_id, code, row.language, options)
                     except GraderError as error:
                         view = NotGraded(error=error.message)
                 line = result_line(row, view, code)
@@ -197,7 +239,8 @@ def summary_table(records: Iterable[dict]) -> Table:
     for record in records:
         by_problem.setdefault(record["problem_id"], []).append(record)
     table = Table(title="per problem")
-    for column in ("problem", "rows", "graded", "failed", "no code", "CE", "mean score", "best", "IOI task score"):
+    for column in ("problem", "rows", "graded", "failed", "no code", "CE", "accepted", "mean score", "best",
+                   "IOI task score"):
         table.add_column(column, justify="left" if column == "problem" else "right")
     for problem_id, group in sorted(by_problem.items()):
         graded = [r for r in group if r.get("subtasks")]
@@ -207,6 +250,8 @@ def summary_table(records: Iterable[dict]) -> Table:
         mean = sum(r["score"] for r in graded) / len(graded) if graded else 0.0
         best = max((r["score"] for r in graded), default=0.0)
         task = scoring.task_score([[s["score"] for s in r["subtasks"]] for r in graded])
+        accepted = sum(1 for r in graded if r.get("max_score") and r["score"] >= r["max_score"])
+        rate = f" ({accepted / len(group):.0%})" if group else ""
         table.add_row(problem_id, str(len(group)), str(len(graded)), str(failed), str(empty), str(ce),
-                      f"{mean:.2f}", f"{best:g}", f"{task:g}")
+                      f"{accepted}{rate}", f"{mean:.2f}", f"{best:g}", f"{task:g}")
     return table

@@ -27,7 +27,7 @@ from typing import TypeVar
 from ..checkers import JudgeContext, conventions
 from ..errors import Rejected, Transient
 from ..languages import Language, languages, source_stem
-from ..problems.model import Problem, Subtask
+from ..problems.model import Problem, Subtask, TestCase, time_limit_for
 from ..sandbox.base import Sandbox
 from ..sandbox.image.wire import compile_wall_guard
 from ..sandbox.protocol import Collect, Limits, ProcessSpec, RunRequest, StagedFile, Stream, user_slot
@@ -101,7 +101,8 @@ class Grader:
         hooks = hooks or GradeHooks()
         subtasks = select_subtasks(problem, options.subtasks)
         limits = TestLimits(
-            time=options.time_limit or problem.time_limit,
+            time=time_limit_for(options.time_limit or problem.time_limit, submission.language,
+                                options.time_multipliers, problem.time_multipliers),
             memory=options.memory_limit or problem.memory_limit,
             output=options.output_limit,
             max_line=problem.output_max_line,
@@ -186,7 +187,7 @@ class Grader:
             request = RunRequest(
                 files={slot: files},
                 processes=[ProcessSpec(
-                    slot=slot, argv=language.compile_argv(stem, link_names),
+                    slot=slot, argv=language.compile_argv(stem, link_names, problem.compile_defines),
                     stderr=Stream(file=log_file.inside, write=True),
                     guard_opens=True,  # the source names files the compiler opens: #include, .incbin
                     limits=Limits(
@@ -231,6 +232,7 @@ class Grader:
         pending = deque(order)
         results: dict[str, TestResult] = {}
         zeroed: set[str] = set()  # subtasks with a test that scored 0
+        failures: list[str] = []  # tests that did not pass (outcome below 1)
         lock = threading.Lock()
         fast = min(FAST_TEST_SECONDS, limits.time / 20)
         batched = tasktypes.get(problem.task_type).batched
@@ -243,6 +245,9 @@ class Grader:
                     if options.early_stop and scoring.skippable(name, subtasks, zeroed):
                         results[name] = TestResult(name=name, status=TestStatus.SKIPPED, score=0.0,
                                                    message="Not run: its subtasks already scored 0")
+                    elif options.stop_on_first_failure and failures:
+                        results[name] = TestResult(name=name, status=TestStatus.SKIPPED, score=0.0,
+                                                   message="Not run: an earlier test did not pass")
                     else:
                         taken.append(name)
             return taken
@@ -258,6 +263,8 @@ class Grader:
                         results[result.name] = result
                         if result.score == 0.0:
                             zeroed.update(s.name for s in subtasks if result.name in s.tests)
+                        if result.score < 1.0:
+                            failures.append(result.name)
                     pending.extendleft(reversed(batch[len(done):]))  # stopped early: back to the front
                 for result in done:
                     if hooks.on_test:
@@ -282,17 +289,24 @@ class Grader:
             run = TestRun(sandbox=box, problem=problem, program=program, program_path=self._install(box, program),
                           limits=limits, work_dir=work_dir, task_programs=programs.trusted)
             executed = tasktypes.get(problem.task_type).evaluate(run, tests)
-        return [self._judged(problem, test, ran, programs) for test, ran in zip(tests, executed)]
+        return self._judged(problem, list(zip(tests, executed)), programs)
 
-    def _judged(self, problem: Problem, test, ran: Executed, programs: TaskPrograms) -> TestResult:
-        if ran.result is not None:
-            return ran.result
-        context = JudgeContext(problem=problem, checker=programs.checker, judge_box=self.pool.judge_box)
-        try:
-            verdict = conventions.get(problem.checker.kind).judge(context, test, ran.output)
-        finally:
-            ran.output.unlink(missing_ok=True)
-        return from_verdict(test.name, verdict, ran.time, ran.wall, ran.memory)
+    def _judged(self, problem: Problem, ran: list[tuple[TestCase, Executed]], programs: TaskPrograms) -> list[TestResult]:
+        """Final results for the tests of a batch: the outputs among them judged together."""
+        to_judge = [(test, executed) for test, executed in ran if executed.result is None]
+        verdicts = {}
+        if to_judge:
+            context = JudgeContext(problem=problem, checker=programs.checker, judge_box=self.pool.judge_box)
+            try:
+                judged = conventions.get(problem.checker.kind).judge_many(
+                    context, [(test, executed.output) for test, executed in to_judge])
+            finally:
+                for _, executed in to_judge:
+                    executed.output.unlink(missing_ok=True)
+            verdicts = {test.name: verdict for (test, _), verdict in zip(to_judge, judged)}
+        return [executed.result if executed.result is not None
+                else from_verdict(test.name, verdicts[test.name], executed.time, executed.wall, executed.memory)
+                for test, executed in ran]
 
     @staticmethod
     def _install(box: Sandbox, program: Program) -> str:

@@ -92,6 +92,7 @@ def failed(name: str, status: TestStatus, message: str, time: float, wall: float
 
 def from_verdict(name: str, verdict: Verdict, time: float, wall: float, memory: int) -> TestResult:
     return TestResult(
-        name=name, status=TestStatus.from_outcome(verdict.outcome), score=verdict.outcome,
+        name=name, status=TestStatus(verdict.status) if verdict.status else TestStatus.from_outcome(verdict.outcome),
+        score=verdict.outcome,
         time=time, wall=wall, memory=memory, message=verdict.message,
     )

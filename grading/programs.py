@@ -52,19 +52,25 @@ class TaskProgramCache:
         link_objects: list[Path] = []
         unit = task_type.link_unit(problem)
         if unit is not None and language.links_task_code:
-            argv = language.task_unit_argv(unit, "unit.o")
+            argv = language.task_unit_argv(unit, "unit.o", problem.compile_defines)
             link_objects.append(self._build(problem.graders, argv, "unit.o", f"{unit} ({language.name})"))
         sources: dict[str, tuple[SourceFile, ...]] = {}
-        if conventions.get(problem.checker.kind).needs_program:
+        convention = conventions.get(problem.checker.kind)
+        if convention.needs_program:
             checker = problem.checker
-            sources["checker"] = (SourceFile(name="checker.cpp", content=checker.source.content), *checker.support)
+            sources["checker"] = (SourceFile(name=convention.source_name, content=checker.source.content),
+                                  *checker.support)
         sources.update(task_type.trusted_sources(problem))
         trusted = {}
         for role, files in sources.items():
+            # The first file is the program's main source; its suffix says its language (C++,
+            # or Python for the open-r1 checkers), and it is staged under the name that
+            # language compiles.
             builder = language_for_file(files[0].name)
             stem = files[0].name.rsplit(".", 1)[0]
-            path = self._build(files, builder.compile_argv(stem, []), builder.program_name(stem), role)
-            trusted[role] = TaskProgram(path=path, key=path.parent.name)
+            main = SourceFile(name=builder.source_name(stem), content=files[0].content)
+            path = self._build((main, *files[1:]), builder.compile_argv(stem, []), builder.program_name(stem), role)
+            trusted[role] = TaskProgram(path=path, key=path.parent.name, argv_prefix=tuple(builder.run_argv("")[:-1]))
         return TaskPrograms(tuple(link_objects), trusted)
 
     def _build(self, files, argv: list[str], output: str, what: str) -> Path:

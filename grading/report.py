@@ -12,6 +12,7 @@ from .results import GradeResult, TestStatus
 _STYLE = {
     TestStatus.AC: "green", TestStatus.PA: "yellow", TestStatus.WA: "red", TestStatus.TLE: "magenta",
     TestStatus.MLE: "magenta", TestStatus.RE: "red", TestStatus.CE: "red", TestStatus.SKIPPED: "dim",
+    TestStatus.PE: "red", TestStatus.IL: "magenta",
 }
 
 

@@ -19,9 +19,11 @@ class TestStatus(str, Enum):
     AC = "AC"  # outcome 1
     PA = "PA"  # 0 < outcome < 1
     WA = "WA"  # outcome 0 from the checker
+    PE = "PE"  # outcome 0: the checker could not read the output's format (testlib's presentation error)
     TLE = "TLE"  # CPU time over the limit, or the wall-clock guard fired
     MLE = "MLE"  # the memory cgroup killed it
     RE = "RE"  # crashed, non-zero exit, output too large
+    IL = "IL"  # interactive tasks: blocked waiting on its peer (idleness) until the wall-clock guard fired
     CE = "CE"  # did not compile: every test of the submission
     SKIPPED = "SKIPPED"  # not run: every subtask containing it already scored 0 (early stop)
 

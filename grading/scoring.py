@@ -16,8 +16,8 @@ from .results import SubtaskResult, TestResult, TestStatus
 
 # Which status a subtask shows when several tests share its lowest outcome: the most telling.
 _SEVERITY = {
-    TestStatus.SKIPPED: 0, TestStatus.AC: 1, TestStatus.PA: 2, TestStatus.WA: 3,
-    TestStatus.RE: 4, TestStatus.MLE: 5, TestStatus.TLE: 6, TestStatus.CE: 7,
+    TestStatus.SKIPPED: 0, TestStatus.AC: 1, TestStatus.PA: 2, TestStatus.WA: 3, TestStatus.PE: 4,
+    TestStatus.RE: 5, TestStatus.IL: 6, TestStatus.MLE: 7, TestStatus.TLE: 8, TestStatus.CE: 9,
 }
 
 

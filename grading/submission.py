@@ -58,3 +58,15 @@ class GradeOptions(BaseModel):
     compile_time_limit: float = Field(default=30.0, gt=0, le=300)
     compile_memory_limit: int = Field(default=2 << 30, ge=256 * MIB, le=16 << 30)
     output_limit: int = Field(default=128 * MIB, ge=MIB, le=4 << 30, description="Bytes a test may print.")
+    stop_on_first_failure: bool = Field(
+        default=False, description="Skip every remaining test once one test did not pass (pass/fail rewards).")
+    time_multipliers: dict[str, float] | None = Field(
+        default=None, description="Per-language factors on the time limit, e.g. {\"python\": 3}; they replace "
+        "the problem's own. Off by default.")
+
+    @field_validator("time_multipliers")
+    @classmethod
+    def _multipliers(cls, multipliers: dict[str, float] | None) -> dict[str, float] | None:
+        from ..problems.model import check_time_multipliers  # noqa: PLC0415 - the model imports plugins lazily
+
+        return None if multipliers is None else check_time_multipliers(multipliers)

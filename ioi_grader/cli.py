@@ -279,16 +279,39 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
-    from .client.batch import read_rows, run_batch, summary_table, to_row
+    from .client.batch import read_rows, run_batch, subset_language, summary_table, to_row
 
     console = Console(stderr=True)
-    raw = read_rows(args.input, args.split)
+    raw = read_rows(args.input, args.split, args.subset)
     if args.limit:
         raw = raw[: args.limit]
-    rows = [to_row(index, item, args.language) for index, item in enumerate(raw)]
+    by_subset = subset_language(args.input, args.subset) if args.codeforces else None
+    default = args.language or (None if args.codeforces else "cpp")
+    rows = [to_row(index, item, default, by_subset) for index, item in enumerate(raw)]
     records = asyncio.run(run_batch(rows, Path(args.out), url=args.url, api_key=args.api_key,
-                                    concurrency=args.concurrency, console=console))
+                                    concurrency=args.concurrency, console=console, codeforces=args.codeforces,
+                                    patch_code=args.patch_code))
     console.print(summary_table(records))
+    return 0
+
+
+def cmd_import_codeforces(args: argparse.Namespace) -> int:
+    from .problems.codeforces import load_codeforces
+
+    flags = json.loads(Path(args.checker_flags).read_text()) if args.checker_flags else None
+    loaded = load_codeforces(args.source, args.tests, config=args.config, split=args.split, cache_dir=args.out,
+                             problem_ids=args.id or None, checker_flags=flags)
+    print(f"{len(loaded.problems)} problem(s) written to {args.out}")
+    if loaded.refused:
+        print(f"{len(loaded.refused)} refused (cannot be graded):")
+        for problem_id, reason in list(loaded.refused.items())[:20]:
+            print(f"  {problem_id}: {reason}")
+        if len(loaded.refused) > 20:
+            print(f"  ... and {len(loaded.refused) - 20} more")
+    if loaded.notes:
+        print(f"{len(loaded.notes)} graded on fewer tests than the dataset describes:")
+        for problem_id, note in list(loaded.notes.items())[:10]:
+            print(f"  {problem_id}: {note}")
     return 0
 
 
@@ -405,12 +428,32 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("input", help="JSONL, parquet, a saved dataset folder or a Hugging Face dataset name")
     batch.add_argument("--out", required=True, help="results JSONL (rows already done there are skipped)")
     batch.add_argument("--split", default="train", help="split of a Hugging Face dataset")
-    batch.add_argument("--language", default="cpp", choices=_language_choices(),
-                       help="language of rows without a `language` column")
+    batch.add_argument("--language", default=None, choices=_language_choices(),
+                       help="language of rows without a `language` column (default: C++; with --codeforces: "
+                            "the subset's, else the last code fence's)")
+    batch.add_argument("--subset", help="the Hugging Face dataset's config, e.g. solutions_py for codeforces-cots")
+    batch.add_argument("--codeforces", action="store_true",
+                       help="Codeforces generations (open-r1/codeforces-cots): problems by `id`, the code in the "
+                            "fence tagged exactly with the row's language, accepted or not")
+    batch.add_argument("--patch-code", action="store_true", help="with --codeforces: open-r1's patch_code")
     batch.add_argument("--concurrency", type=int, default=16, help="submissions in flight at once")
     batch.add_argument("--limit", type=int, help="only the first N rows")
     client_options(batch)
     batch.set_defaults(handler=cmd_batch)
+
+    imports = commands.add_parser("import-codeforces",
+                                  help="write open-r1/codeforces problems as task folders for `serve --problems`")
+    imports.add_argument("source", nargs="?", default="open-r1/codeforces",
+                         help="Hugging Face dataset id, or a local .parquet file / folder (default open-r1/codeforces)")
+    imports.add_argument("--tests", metavar="DIR",
+                         help="folder of the generated tests (test_cases_NNNN.parquet, one file per contest)")
+    imports.add_argument("--out", required=True, help="problem folder to write (one task folder per problem)")
+    imports.add_argument("--config", help="dataset config (default, verifiable, verifiable-prompts)")
+    imports.add_argument("--split", default="train")
+    imports.add_argument("--id", action="append", metavar="ID", help="only this problem, e.g. 2063/A (repeatable)")
+    imports.add_argument("--checker-flags", metavar="JSON",
+                         help="a JSON file {id: [flags]} of token-comparison options overriding the statements'")
+    imports.set_defaults(handler=cmd_import_codeforces)
 
     simulate = commands.add_parser("simulate", help="IOI contest simulation (50 submissions per problem)")
     simulate.add_argument("results", help="results JSONL written by `ioi-grader batch`")

@@ -3,6 +3,7 @@ endpoint and the batch client, so both grade exactly the same code."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,3 +39,39 @@ def code_from_completion(completion: Any, language: str, header: str | None) -> 
     bits/stdc++.h, the task header and `using namespace std;` when missing)."""
     plugin = languages.get(language)
     return plugin.prepare_completion(plugin.extract_code(completion_text(completion)), header)
+
+
+# -- open-r1's cf_code_reward --------------------------------------------------------------------
+
+# Imports that Python 3.9+ removed and old competitive code still uses (open-r1's patch_code).
+_OLD_PYTHON = (
+    (re.compile(r"^(\s*)from\s+fractions\s+import\s+gcd\b", re.M), r"\1from math import gcd"),
+    (re.compile(r"\bfractions\.gcd\b"), "math.gcd"),
+    (re.compile(r"^(\s*)from\s+collections\s+import\s+((?:Mapping|MutableMapping|Sequence|MutableSequence|Iterable|"
+                r"Iterator|Callable|Set|MutableSet|Hashable|Sized|Container)\b[\w\s,]*)$", re.M),
+     r"\1from collections.abc import \2"),
+    (re.compile(r"\btime\.clock\(\)"), "time.perf_counter()"),
+)
+
+
+def cf_extract_code(text: str, language: str) -> str:
+    """open-r1's extraction for Codeforces rows: the last fence tagged exactly with the row's
+    language (```python or ```cpp, then a line break), case and all."""
+    matches = re.findall(rf"```{re.escape(language)}\n(.*?)```", text, re.DOTALL)
+    return matches[-1] if matches else ""
+
+
+def cf_patch_code(code: str, language: str) -> str:
+    """open-r1's `patch_code`: C++ gets <bits/stdc++.h> and `using namespace std;` when it uses
+    neither; Python gets the imports Python 3.9+ removed rewritten (fractions.gcd, collections ABCs)."""
+    if not code.strip():
+        return code
+    plugin = languages.get(language)
+    patched = plugin.prepare_completion(code, None)  # C++: the includes
+    if "python" not in plugin.fence_tags:
+        return patched
+    for pattern, replacement in _OLD_PYTHON:
+        patched = pattern.sub(replacement, patched)
+    if "math.gcd" in patched and not re.search(r"^\s*import\s+math\b", patched, re.M):
+        patched = "import math\n" + patched
+    return patched

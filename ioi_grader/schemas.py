@@ -29,6 +29,16 @@ class RewardMode(str, Enum):
     SUBTASK = "subtask"  # fraction of the subtask: min of its test outcomes (open-r1's ioi_code_reward)
     PROBLEM = "problem"  # fraction of the problem's points: score / max score
     TESTS = "tests"  # fraction of the graded tests that passed (outcome 1)
+    # open-r1's cf_code_reward: no code -1.0, compilation error -0.1, else from the tests passed
+    PASS_FAIL = "pass_fail"  # 1.0 if every test passed, else 0.0 (grading stops at the first failure)
+    PARTIAL = "partial"  # passed / total
+    WEIGHTED_SUM = "weighted_sum"  # pass_fail + 0.1 * passed / total, in [0, 1.1]
+
+    @property
+    def codeforces(self) -> bool:
+        """open-r1's cf_code_reward semantics (code in the fence tagged exactly with the row's
+        language, -1.0 / -0.1 / None rules) rather than ioi_code_reward's."""
+        return self in (RewardMode.PASS_FAIL, RewardMode.PARTIAL, RewardMode.WEIGHTED_SUM)
 
 
 def _known_language(name: str) -> str:
@@ -99,9 +109,11 @@ class RewardItem(_Body):
     id: str | None = Field(default=None, min_length=1, max_length=200)
     subtask: str | int | None = Field(default=None, description="Subtask name or 0-based index.")
     completion: str | list[Message]
-    language: Language = "cpp"
+    # A name or alias from GET /v1/languages. Any other is refused (422), except under the
+    # Codeforces modes, where open-r1's rule gives it the reward None.
+    language: str = Field(default="cpp", min_length=1, max_length=64)
 
-    @field_validator("completion", "problem_id", "id")
+    @field_validator("completion", "problem_id", "id", "language")
     @classmethod
     def _valid_text(cls, value):
         return _text(value) if isinstance(value, str) else value
@@ -122,17 +134,32 @@ class RewardRequest(_Body):
     items: list[RewardItem] = Field(min_length=1, max_length=4096)
     mode: RewardMode = RewardMode.SUBTASK
     timeout: float | None = Field(default=None, gt=0, le=3600, description="Seconds to wait for the whole batch.")
+    patch_code: bool = Field(
+        default=False, description="Codeforces modes: open-r1's patch_code (C++: bits/stdc++.h and `using "
+        "namespace std;` when missing; Python: old idioms such as raw_input). The IOI modes always patch C++.")
+    time_multipliers: dict[str, float] | None = Field(
+        default=None, description="Per-language factors on the time limit, e.g. {\"python\": 3}; off by default.")
+
+    @field_validator("time_multipliers")
+    @classmethod
+    def _multipliers(cls, multipliers: dict[str, float] | None) -> dict[str, float] | None:
+        from .problems.model import check_time_multipliers  # noqa: PLC0415
+
+        return None if multipliers is None else check_time_multipliers(multipliers)
 
 
 class RewardDetail(BaseModel):
     reward: float | None
-    status: Literal["scored", "no_code", "error", "timeout"]
+    # unsupported: the item cannot be scored as sent (Codeforces modes: a language we do not grade)
+    status: Literal["scored", "no_code", "error", "timeout", "unsupported"]
     reason: str = ""
     problem_id: str
     subtask: str | None = None
     submission_id: str | None = None
     score: float | None = None
     max_score: float | None = None
+    tests_passed: int | None = Field(default=None, description="Tests that passed (outcome 1).")
+    tests_total: int | None = Field(default=None, description="Tests graded, skipped ones included.")
 
 
 class RewardResponse(BaseModel):

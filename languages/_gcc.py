@@ -1,22 +1,24 @@
 """C++ with GNU g++ as CMS compiles it: `-DEVAL -O2 -pipe -static -s`, the contestant file
-named after the task code, compiled together with the task's grader or stub objects."""
+named after the task code, compiled together with the task's grader or stub objects. The task
+names the macros: Codeforces problems compile with `-DONLINE_JUDGE` instead of `-DEVAL`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
-from .base import Language, SelfTest
+from .base import DEFAULT_DEFINES, Language, SelfTest
 
 CXX = "/usr/bin/g++"
-# The precompiled <bits/stdc++.h> in the sandbox image is built for exactly these flags
-# (GCC silently ignores a precompiled header built with other flags), and the benchmark's
-# floor compiles with them too.
-CXX_COMPILE_FLAGS = ("-DEVAL", "-O2", "-pipe")
+# The precompiled <bits/stdc++.h> in the sandbox image is built for exactly these flags, once
+# with -DEVAL and once with -DONLINE_JUDGE (GCC silently ignores a precompiled header built
+# with other flags or macros), and the benchmark's floor compiles with them too.
+CXX_COMPILE_FLAGS = ("-O2", "-pipe")
 CXX_LINK_FLAGS = ("-static", "-s")
 
 
-def cxx_flags(std: str) -> list[str]:
-    return [CXX_COMPILE_FLAGS[0], f"-std={std}", *CXX_COMPILE_FLAGS[1:]]
+def cxx_flags(std: str, defines: Sequence[str] = DEFAULT_DEFINES) -> list[str]:
+    return [*(f"-D{name}" for name in defines), f"-std={std}", *CXX_COMPILE_FLAGS]
 
 
 def add_includes(code: str, header: str | None) -> str:
@@ -48,15 +50,15 @@ class GnuCxx(Language):
     def program_name(self, stem: str) -> str:
         return stem
 
-    def compile_argv(self, stem: str, link_objects: list[str]) -> list[str]:
-        return [CXX, *cxx_flags(self.std), *CXX_LINK_FLAGS, "-o", self.program_name(stem), *link_objects,
+    def compile_argv(self, stem: str, link_objects: list[str], defines: Sequence[str] = DEFAULT_DEFINES) -> list[str]:
+        return [CXX, *cxx_flags(self.std, defines), *CXX_LINK_FLAGS, "-o", self.program_name(stem), *link_objects,
                 self.source_name(stem)]
 
     def run_argv(self, program_path: str) -> list[str]:
         return [program_path]
 
-    def task_unit_argv(self, unit: str, output: str) -> list[str]:
-        return [CXX, *cxx_flags(self.std), "-c", "-o", output, unit]
+    def task_unit_argv(self, unit: str, output: str, defines: Sequence[str] = DEFAULT_DEFINES) -> list[str]:
+        return [CXX, *cxx_flags(self.std, defines), "-c", "-o", output, unit]
 
     def prepare_completion(self, code: str, header: str | None) -> str:
         return add_includes(code, header)

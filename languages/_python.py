@@ -3,6 +3,7 @@ syntax error is a CE with the interpreter's message, as in CMS."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from .base import Language, SelfTest
@@ -24,7 +25,7 @@ class PythonInterpreter(Language):
     def source_name(self, stem: str) -> str:
         return "solution.py"
 
-    def compile_argv(self, stem: str, link_objects: list[str]) -> list[str]:
+    def compile_argv(self, stem: str, link_objects: list[str], defines: Sequence[str] = ()) -> list[str]:
         return [self.interpreter, "-I", "-c", SYNTAX_CHECK]
 
     def run_argv(self, program_path: str) -> list[str]:

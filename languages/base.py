@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 from ..plugins import Plugin, Registry
+
+
+# The macros CMS defines when it compiles a submission (and what a task states unless it says otherwise).
+DEFAULT_DEFINES: tuple[str, ...] = ("EVAL",)
 
 
 @dataclass(frozen=True)
@@ -47,15 +52,17 @@ class Language(Plugin, ABC):
         return self.source_name(stem)
 
     @abstractmethod
-    def compile_argv(self, stem: str, link_objects: list[str]) -> list[str]:
+    def compile_argv(self, stem: str, link_objects: list[str], defines: Sequence[str] = DEFAULT_DEFINES) -> list[str]:
         """The compiler command, run in the scratch folder that holds the source, the task's
-        headers and the task's object files `link_objects`."""
+        headers and the task's object files `link_objects`. `defines` are the macros the task's
+        judge defines (`Problem.compile_defines`: EVAL for CMS, ONLINE_JUDGE for Codeforces), for
+        languages that have macros."""
 
     @abstractmethod
     def run_argv(self, program_path: str) -> list[str]:
         """How to start the installed program."""
 
-    def task_unit_argv(self, unit: str, output: str) -> list[str] | None:
+    def task_unit_argv(self, unit: str, output: str, defines: Sequence[str] = DEFAULT_DEFINES) -> list[str] | None:
         """How to compile the task's grader or stub `unit` into the object `output` that
         `compile_argv` links; None when this language cannot link task code."""
         return None

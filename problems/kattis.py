@@ -32,6 +32,7 @@ from .model import (
     Checker,
     Problem,
     ProblemFormatError,
+    SourceFile,
     Subtask,
     TestCase,
 )
@@ -45,6 +46,7 @@ from .tps import (
     override_limits,
     positive_number,
     reference_solutions,
+    read_source,
     resolve_data_file,
     source_files,
 )
@@ -236,6 +238,28 @@ def _accept_score(settings: Mapping[str, Any], folder: Path, default: float) -> 
     return float(score)
 
 
+def _interactive_validator(root: Path) -> tuple[SourceFile, tuple[SourceFile, ...]]:
+    """The interactive output validator of a package (`output_validators/<name>/` or
+    `output_validator/`): its main source (the one .cpp, or the one .py) and the headers it includes."""
+    folders = [root / "output_validator"] if (root / "output_validator").is_dir() else []
+    parent = root / "output_validators"
+    if parent.is_dir():
+        folders += [p for p in sorted(parent.iterdir()) if p.is_dir()]
+        if not folders and any(p.suffix in (".cpp", ".py") for p in parent.iterdir()):
+            folders = [parent]
+    if len(folders) != 1:
+        raise ProblemFormatError(parent, f"an interactive problem needs exactly one output validator, found "
+                                         f"{len(folders)}", "output_validators")
+    folder = folders[0]
+    mains = [p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix in (".cpp", ".cc", ".py")]
+    if len(mains) != 1:
+        raise ProblemFormatError(folder, f"expected one validator source (.cpp or .py), found "
+                                         f"{', '.join(p.name for p in mains) or 'none'}", "output_validators")
+    support = tuple(read_source(p) for p in sorted(folder.iterdir()) if p.is_file() and p.suffix in (".h", ".hpp"))
+    main = mains[0]
+    return read_source(main, "interactor" + (".py" if main.suffix == ".py" else ".cpp")), support
+
+
 def load_kattis(
     path: str | os.PathLike[str],
     time_limit: float | None = None,
@@ -256,19 +280,26 @@ def load_kattis(
     problem_id = check_id(root.name, root, "id")
     name = _problem_name(meta, problem_id, meta_path)
 
-    for folder in ("output_validators", "output_validator"):
-        if (root / folder).exists():
-            raise ProblemFormatError(
-                root / folder,
-                "custom Kattis output validators are not supported"
-                " (use a TPS package with a CMS or testlib checker)",
-                "output_validators",
-            )
     validation = get_field(meta, "validation", str, meta_path, default="default")
-    if (validation.split() or ["default"])[0] != "default":
-        raise ProblemFormatError(
-            meta_path, f"validation {validation!r} is not supported (only 'default')", "validation"
-        )
+    words = validation.split() or ["default"]
+    kinds = meta.get("type", [])
+    interactive = "interactive" in words or kinds == "interactive" or (
+        isinstance(kinds, list) and "interactive" in kinds)
+    validator = _interactive_validator(root) if interactive else None
+    if not interactive:
+        for folder in ("output_validators", "output_validator"):
+            if (root / folder).exists():
+                raise ProblemFormatError(
+                    root / folder,
+                    "custom Kattis output validators are supported for interactive problems only"
+                    " (use a TPS package with a CMS or testlib checker)",
+                    "output_validators",
+                )
+        if words[0] != "default":
+            raise ProblemFormatError(
+                meta_path, f"validation {validation!r} is not supported (only 'default' and 'custom interactive')",
+                "validation"
+            )
 
     limits = get_field(meta, "limits", dict, meta_path, default={}, type_name="a mapping")
     memory_mib = get_field(
@@ -340,16 +371,21 @@ def load_kattis(
     graders = source_files(include, GRADER_SUFFIXES)
     compilation = "grader" if any(f.name == "grader.cpp" for f in graders) else "alone"
     max_score = sum(s.points for s in subtasks)
+    task_params: dict[str, Any] = {"compilation": compilation}
+    if validator is not None:
+        main, support = validator
+        task_params = {"protocol": "kattis", "interactor": main, "support": support}
 
     problem = build_problem(
         meta_path,
         id=problem_id,
         name=name,
+        task_type="Interactive" if validator is not None else "Batch",
         time_limit=package_time,
         memory_limit=int(round(memory_mib * MIB)),
         subtasks=tuple(subtasks),
         tests=collector.tests,
-        task_params={"compilation": compilation},
+        task_params=task_params,
         graders=graders,
         checker=checker,
         solutions=reference_solutions(root / "submissions", max_score),

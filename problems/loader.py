@@ -7,33 +7,42 @@ from pathlib import Path
 
 from .kattis import load_kattis
 from .model import Problem, ProblemFormatError
+from .polygon import load_polygon
 from .tps import load_tps, override_limits
 
 __all__ = ["detect_format", "load_problem", "load_problem_directory"]
 
 
+# The file that marks each format's folder.
+FORMAT_FILES = {"tps": "problem.json", "kattis": "problem.yaml", "polygon": "problem.xml"}
+
+
 def detect_format(path: str | os.PathLike[str]) -> str:
-    """'tps' (problem.json) or 'kattis' (problem.yaml); ProblemFormatError when neither or both."""
+    """'tps' (problem.json), 'kattis' (problem.yaml) or 'polygon' (problem.xml);
+    ProblemFormatError when none or several."""
     root = Path(path)
     if not root.is_dir():
         raise ProblemFormatError(root, "not a task folder (not a directory)")
-    tps, kattis = (root / "problem.json").is_file(), (root / "problem.yaml").is_file()
-    if tps and kattis:
-        # Refuse to guess: the two could state different limits or subtasks.
-        raise ProblemFormatError(root, "holds both problem.json (TPS) and problem.yaml (Kattis); keep one")
-    if tps:
-        return "tps"
-    if kattis:
-        return "kattis"
-    raise ProblemFormatError(root, "not a task folder: missing problem.json (TPS) or problem.yaml (Kattis)")
+    found = [kind for kind, name in FORMAT_FILES.items() if (root / name).is_file()]
+    if len(found) > 1:
+        # Refuse to guess: they could state different limits or subtasks.
+        names = " and ".join(FORMAT_FILES[kind] for kind in found)
+        raise ProblemFormatError(root, f"holds {'both ' if len(found) == 2 else ''}{names}: keep one")
+    if found:
+        return found[0]
+    raise ProblemFormatError(root, "not a task folder: missing problem.json (TPS) or problem.yaml (Kattis) "
+                                   "or problem.xml (Polygon)")
 
 
 def load_problem(
     path: str | os.PathLike[str], *, time_limit: float | None = None, memory_limit: int | None = None
 ) -> Problem:
-    """Load a TPS or Kattis task folder; explicit limits (seconds; bytes, or MiB when < 65536) win."""
-    if detect_format(path) == "tps":
+    """Load a TPS, Kattis or Polygon task folder; explicit limits (seconds; bytes, or MiB when < 65536) win."""
+    kind = detect_format(path)
+    if kind == "tps":
         return override_limits(load_tps(path), time_limit, memory_limit)
+    if kind == "polygon":
+        return load_polygon(path, time_limit=time_limit, memory_limit=memory_limit)
     return load_kattis(path, time_limit=time_limit, memory_limit=memory_limit)
 
 

@@ -10,6 +10,7 @@ source files are carried inline because they are small and must cross process bo
 from __future__ import annotations
 
 import hashlib
+import re
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -58,6 +59,29 @@ TaskTypeName = Annotated[str, _named("TaskType")]
 CheckerName = Annotated[str, _named("CheckerKind")]
 ScoreTypeName = Annotated[str, _named("ScoreType")]
 LanguageName = Annotated[str, _named("Language")]
+
+
+_MACRO = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(=[A-Za-z0-9_.+-]*)?$")
+
+
+def check_time_multipliers(multipliers: dict) -> dict:
+    """Factors in (0, 100], keyed by canonical language name ("python3" and "python" are one)."""
+    checked = {}
+    for language, factor in multipliers.items():
+        if not (isinstance(factor, (int, float)) and not isinstance(factor, bool) and 0 < factor <= 100):
+            raise ValueError(f"time multiplier of {language} must be a number in (0, 100], got {factor!r}")
+        checked[registry("Language").canonical(str(language))] = float(factor)
+    return checked
+
+
+def time_limit_for(base: float, language: str, *multipliers: dict[str, float] | None) -> float:
+    """The time limit of a `language` submission: `base` times the first multiplier that names the
+    language (a request's before the problem's); `base` when none does."""
+    name = registry("Language").canonical(language)
+    for table in multipliers:
+        if table and name in table:
+            return base * table[name]
+    return base
 
 
 class SourceFile(BaseModel):
@@ -154,6 +178,12 @@ class Problem(BaseModel):
     )
     checker: Checker = Checker()
     solutions: tuple[ReferenceSolution, ...] = ()
+    compile_defines: tuple[str, ...] = Field(
+        default=("EVAL",), description="Macros defined when a submission is compiled: CMS defines EVAL (the "
+        "default), Codeforces ONLINE_JUDGE.")
+    time_multipliers: dict[str, float] = Field(
+        default_factory=dict, description="Per-language factors on the time limit (e.g. {\"python\": 3}); "
+        "a language not named runs with the task's limit. None by default: Codeforces gives Python no extra time.")
     year: int | None = Field(default=None, description="Contest year, when known (open-r1 rows carry it).")
     origin: str = Field(default="", description="Where the problem was loaded from, for messages.")
 
@@ -163,6 +193,19 @@ class Problem(BaseModel):
         if "task_type" not in info.data:
             return value  # the task type itself is invalid: that error is reported
         return registry("TaskType").get(info.data["task_type"]).parse_params(value)
+
+    @field_validator("compile_defines")
+    @classmethod
+    def _macro_names(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        for name in names:
+            if not _MACRO.match(name):
+                raise ValueError(f"not a macro name: {name!r} (letters, digits and _, optionally =VALUE)")
+        return names
+
+    @field_validator("time_multipliers")
+    @classmethod
+    def _positive_multipliers(cls, multipliers: dict) -> dict:
+        return check_time_multipliers(multipliers)
 
     @model_validator(mode="after")
     def _consistent(self) -> Problem:

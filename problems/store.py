@@ -25,6 +25,12 @@ MAX_ARCHIVE_MEMBERS = 100_000
 MAX_UNPACKED_BYTES = 4 << 30
 
 
+def folder_code(problem_id: str) -> str:
+    """The task code a dataset id is stored under: Codeforces' "contest/index" ids hold a slash,
+    which task codes (file and folder names) cannot."""
+    return problem_id.replace("/", "_")
+
+
 class UnknownProblem(KeyError):
     def __str__(self) -> str:
         return f"unknown problem {self.args[0]!r}"
@@ -70,6 +76,10 @@ class ProblemStore:
     def get(self, problem_id: str) -> Problem:
         with self._lock:
             problem = self._problems.get(problem_id)
+            if problem is None and "/" in problem_id:
+                # A Codeforces id ("2063/A") names the task folder whose code is "2063_A".
+                problem_id = folder_code(problem_id)
+                problem = self._problems.get(problem_id)
         if problem is None and self.upload_dir is not None:
             candidate = self.upload_dir / problem_id
             if candidate.is_dir():  # uploaded through another process since we last looked
@@ -87,7 +97,8 @@ class ProblemStore:
             return self.get(problem_id)
         if task:
             with self._lock:
-                matches = [p for p in self._problems.values() if p.id == task and (year is None or p.year in (None, year))]
+                matches = [p for p in self._problems.values()
+                           if p.id in (task, folder_code(task)) and (year is None or p.year in (None, year))]
                 if not matches and year is not None:
                     matches = [p for p in self._problems.values() if p.id in (f"ioi{year}-{task}", f"{year}-{task}")]
             if matches:
@@ -204,8 +215,8 @@ def _extract(members: list[_Member], filename: str, dest: Path) -> None:
 
 
 def _package_root(staging: Path, filename: str) -> Path:
-    """The folder holding problem.json / problem.yaml: the archive root or its single folder."""
-    if (staging / "problem.json").exists() or (staging / "problem.yaml").exists():
+    """The folder holding problem.json / .yaml / .xml: the archive root or its single folder."""
+    if any((staging / name).exists() for name in ("problem.json", "problem.yaml", "problem.xml")):
         packaged = staging / ".package"
         packaged.mkdir()
         for entry in list(staging.iterdir()):
@@ -215,4 +226,5 @@ def _package_root(staging: Path, filename: str) -> Path:
     children = [p for p in staging.iterdir() if not p.name.startswith(".")]
     if len(children) == 1 and children[0].is_dir():
         return children[0]
-    raise ProblemFormatError(filename, "no problem.json (TPS) or problem.yaml (Kattis) at the archive root")
+    raise ProblemFormatError(filename, "no problem.json (TPS), problem.yaml (Kattis) or problem.xml (Polygon) "
+                                       "at the archive root")

@@ -11,9 +11,12 @@ Layout::
     solutions/[<verdict>/]*.cpp|*.py  (+ optional solutions.json with verdicts)
 
 Our extensions (absent from official exports, all optional):
-    problem.json  "checker_convention": "cms" (default) | "testlib" for checker/checker.cpp;
-                  without a checker, "white_diff" (default) | "token_diff", plus "checker_flags"
-                  (so exported Kattis tasks keep their comparator)
+    problem.json  "checker_convention": "cms" (default) | "testlib" for checker/checker.cpp,
+                  "python_checker" for checker/checker.py (open-r1's generated checkers);
+                  without a checker, "white_diff" (default) | "token_diff" | "tokens", plus
+                  "checker_flags" (so exported Kattis and Codeforces tasks keep their comparator)
+                  "compile_defines": ["EVAL"] (default) | ["ONLINE_JUDGE"] (Codeforces)
+                  "time_multipliers": {"python": 3, ...} per-language factors on the time limit
     problem.json  "year": the contest year (written by the open-r1 import; resolves open-r1 rows)
     subtasks/*.json "name": the subtask's name when it differs from the file stem (open-r1 names
                   that do not sort in dataset order get an index prefix on the file);
@@ -314,11 +317,14 @@ def _task_type_params(raw: Any, path: Path) -> dict[str, Any]:
 
 
 def _checker(folder: Path, convention: str, path: Path) -> Checker:
-    """checker/checker.cpp with the declared convention; without it a built-in comparison.
-    "cms", the default, names CMS's own rule: its checker program if there is one, else white-diff."""
+    """checker/checker.cpp (or the source file its convention names, e.g. checker.py) with the
+    declared convention; without it a built-in comparison. "cms", the default, names CMS's own
+    rule: its checker program if there is one, else white-diff."""
     conventions = registry("CheckerKind")
-    programs = [c.name for c in conventions if c.needs_program]
     source = folder / "checker.cpp"
+    if convention in conventions and conventions.get(convention).needs_program:
+        source = folder / conventions.get(convention).source_name
+    programs = [c.name for c in conventions if c.needs_program and c.source_name == source.name]
     if source.is_file():
         if convention not in programs:
             raise ProblemFormatError(
@@ -419,6 +425,10 @@ def load_tps(path: str | os.PathLike[str]) -> Problem:
     checker_flags = get_field(meta, "checker_flags", list, meta_path, default=[])
     if not all(isinstance(flag, str) for flag in checker_flags):
         raise ProblemFormatError(meta_path, "must be a list of strings", "checker_flags")
+    compile_defines = get_field(meta, "compile_defines", list, meta_path, default=["EVAL"])
+    if not all(isinstance(name, str) for name in compile_defines):
+        raise ProblemFormatError(meta_path, "must be a list of macro names", "compile_defines")
+    time_multipliers = get_field(meta, "time_multipliers", dict, meta_path, default={})
 
     graders_dir = root / "graders"
     task_params = task_type.read_cms_params(params, graders_dir, meta_path)
@@ -477,6 +487,8 @@ def load_tps(path: str | os.PathLike[str]) -> Problem:
         **bounds,
         checker=checker,
         solutions=reference_solutions(root / "solutions", max_score, verdicts),
+        compile_defines=tuple(compile_defines),
+        time_multipliers=time_multipliers,
         year=year,
         origin=str(root),
     )

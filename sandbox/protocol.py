@@ -110,6 +110,7 @@ class ProcessResult(BaseModel):
     output_exceeded: bool
     output_limit_reason: str | None = Field(default=None, description="Which bound on stdout it broke, when not size.")
     exec_error: str | None = None
+    idle: bool = False  # killed by the wall-clock guard while asleep (blocked on input), not computing
     violation: str | None = Field(
         default=None, description="What it did to the sandbox itself (e.g. a scratch that cannot be wiped).")
 

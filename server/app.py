@@ -42,7 +42,7 @@ from ..workers.store import STATE_KEY, QueueFull, SubmissionStore, connect, dura
 from ..workers.telemetry import queue_age, render_worker_series, worker_stats
 from .config import ServiceConfig
 from .publish import ProblemPublisher
-from .reward import prepare_code, reward_of
+from .reward import no_code_reward, prepare_code, reward_of, tests_passed
 from .status import collect_status
 
 log = logging.getLogger(__name__)
@@ -312,6 +312,7 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
         store: SubmissionStore = state["store"]
         details: list[RewardDetail | None] = [None] * len(body.items)
         records: dict[int, SubmissionRecord] = {}
+        mode = body.mode
         used: dict[str, Problem] = {}
         for index, item in enumerate(body.items):
             where = f"items.{index}"
@@ -320,30 +321,41 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
             except UnknownProblem:
                 name = item.problem_id or (f"{item.year}-{item.id}" if item.year else item.id)
                 raise ApiError(404, f"{where}: unknown problem {name!r}") from None
-            reason = unsupported_reason(problem, item.language)
-            if reason:
-                raise ApiError(422, f"{where}.language: {reason}")
             subtask = None
             if item.subtask is not None:
                 try:
                     subtask = problem.subtask(item.subtask)
                 except KeyError as error:
                     raise ApiError(422, f"{where}.subtask: {error.args[0]}") from None
+            base = dict(problem_id=problem.id, subtask=subtask.name if subtask else None)
+            reason = (f"unknown language {item.language!r}; use one of {', '.join(languages.choices())}"
+                      if item.language not in languages else unsupported_reason(problem, item.language))
+            if reason:
+                if mode.codeforces:  # open-r1's rule: a row in a language we cannot grade is unscorable
+                    details[index] = RewardDetail(reward=None, status="unsupported", reason=reason, **base)
+                    continue
+                raise ApiError(422, f"{where}.language: {reason}")
             code = prepare_code(
                 [m.model_dump() for m in item.completion] if isinstance(item.completion, list) else item.completion,
-                problem, item.language,
+                problem, item.language, mode, body.patch_code,
             )
             if not code.strip():
-                details[index] = RewardDetail(reward=0.0, status="no_code", problem_id=problem.id,
-                                              subtask=subtask.name if subtask else None,
-                                              reason=f"no ```{item.language} code block in the completion")
+                details[index] = RewardDetail(reward=no_code_reward(mode), status="no_code",
+                                              reason=f"no ```{item.language} code block in the completion", **base)
                 continue
             try:
                 submission = Submission(language=item.language, code=code)
             except ValueError as error:
                 raise ApiError(422, f"{where}.completion: {error}") from None
-            graded = [subtask.name] if subtask is not None and body.mode is not RewardMode.PROBLEM else None
-            options = GradeOptions(subtasks=graded, early_stop=body.mode is not RewardMode.TESTS)
+            if mode.codeforces:
+                # Every test counts for partial and weighted_sum; pass_fail is decided by the first failure.
+                options = GradeOptions(subtasks=[subtask.name] if subtask else None,
+                                       stop_on_first_failure=mode is RewardMode.PASS_FAIL,
+                                       time_multipliers=body.time_multipliers)
+            else:
+                graded = [subtask.name] if subtask is not None and mode is not RewardMode.PROBLEM else None
+                options = GradeOptions(subtasks=graded, early_stop=mode is not RewardMode.TESTS,
+                                       time_multipliers=body.time_multipliers)
             records[index] = SubmissionRecord(problem_id=problem.id, submission=submission, options=options)
             used[problem.id] = problem
         if records:
@@ -356,7 +368,7 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
             await _wait_final([r.id for r in records.values()], body.timeout or config.reward_timeout)
             finished = await run_in_threadpool(store.get_many, [r.id for r in records.values()])
             for (index, record), done in zip(records.items(), finished):
-                details[index] = _reward_detail(record, done, body.mode)
+                details[index] = _reward_detail(record, done, mode)
         for detail in details:
             state["metrics"].count("ioi_grader_reward_items_total", status=detail.status)
         return RewardResponse(rewards=[d.reward for d in details], details=details)
@@ -368,9 +380,11 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
             return RewardDetail(reward=None, status="error", reason="the submission record expired", **base)
         if record.state is State.DONE and record.result is not None:
             value = reward_of(record.result, mode)
-            reason = "compilation failed" if record.result.compile.status.value == "CE" else ""
+            passed, total = tests_passed(record.result)
+            reason = "compilation failed" if record.result.compile.status.value == "CE" else \
+                "no tests to judge it by" if value is None else ""
             return RewardDetail(reward=value, status="scored", reason=reason, score=record.result.score,
-                                max_score=record.result.max_score, **base)
+                                max_score=record.result.max_score, tests_passed=passed, tests_total=total, **base)
         if record.state is State.FAILED:
             # An infrastructure failure is not a zero: TRL leaves out samples whose reward is None.
             return RewardDetail(reward=None, status="error", reason=record.error or "grading failed", **base)

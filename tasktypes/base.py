@@ -53,6 +53,11 @@ class TestRun:
         program = self.task_programs[role]
         return self.sandbox.install(program.path, role, program.key, trusted=True)
 
+    def trusted_argv(self, role: str) -> list[str]:
+        """Install the task program `role` in the box; the command that starts it (with its
+        interpreter, for a Python program)."""
+        return self.task_programs[role].argv(self.trusted(role))
+
 
 @dataclass(frozen=True)
 class SelfTest:

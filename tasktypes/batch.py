@@ -1,19 +1,28 @@
 """CMS Batch: the program reads the test input on stdin and writes its output on stdout,
-compiled alone or together with the task's grader.cpp; the checker judges the output."""
+compiled alone or together with the task's grader.cpp; the checker judges the output.
+
+As in CMS, either side may be a file instead (`input_file` / `output_file`, e.g. Codeforces'
+`input.txt` and `output.txt`): the input is then copied into the program's empty scratch folder
+under that name (stdin is empty), and the output is the file of that name it leaves there
+(stdout is discarded). The scratch is wiped after every test, so nothing a test writes there
+reaches the next one."""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from ..grading.outcomes import Executed, Program, TestLimits, classify, failed
 from ..problems.model import Problem, ProblemFormatError, TestCase
 from ..sandbox.protocol import Limits, ProcessSpec, RunRequest, Stream, user_slot
 from .base import USER_PIDS, SelfTest, TaskType, TestRun
+
+_FILE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 class BatchParams(BaseModel):
@@ -21,6 +30,16 @@ class BatchParams(BaseModel):
 
     # "grader": the contestant file is compiled together with graders/grader.cpp; "alone": by itself.
     compilation: Literal["grader", "alone"] = "alone"
+    # "" for stdin / stdout; else the file the program reads / writes in its working folder.
+    input_file: str = ""
+    output_file: str = ""
+
+    @field_validator("input_file", "output_file")
+    @classmethod
+    def _plain_name(cls, name: str) -> str:
+        if name and (not _FILE_NAME.match(name) or name in (".", "..")):
+            raise ValueError(f"must be a plain file name such as input.txt, got {name!r}")
+        return name
 
 
 class Batch(TaskType):
@@ -55,6 +74,10 @@ class Batch(TaskType):
             )
         return parsed
 
+    def cms_params(self, params: BatchParams) -> dict[str, Any]:
+        """CMS-style keys; the file names only when the task reads or writes a file."""
+        return {key: value for key, value in super().cms_params(params).items() if value != ""}
+
     def validate(self, problem: Problem) -> None:
         if problem.task_params.compilation == "grader" and problem.grader_source("grader.cpp") is None:
             raise ValueError("compilation 'grader' needs graders/grader.cpp")
@@ -83,13 +106,26 @@ class Batch(TaskType):
     def evaluate(self, run: TestRun, tests: Sequence[TestCase]) -> list[Executed]:
         """Run `tests` in order in one round trip; stops after the first failure."""
         box, limits = run.sandbox, run.limits
+        params: BatchParams = run.problem.task_params
         template = self.template(run.program, run.program_path, limits)
+        slot = template["processes"][0]["slot"]
         outputs = [box.output() for _ in tests]
         runs = []
         for test, output in zip(tests, outputs):
-            process = dict(template["processes"][0], stdin={"file": box.put(test.input)},
-                           stdout={"file": output.inside, "write": True})
-            runs.append(dict(template, processes=[process]))
+            process = dict(template["processes"][0])
+            request = dict(template, processes=[process])
+            if params.input_file:
+                request["files"] = {slot: [{"name": params.input_file, "src": box.put(test.input)}]}
+                process.pop("stdin", None)
+            else:
+                process["stdin"] = {"file": box.put(test.input)}
+            if params.output_file:
+                request["collect"] = [{"slot": slot, "name": params.output_file, "dest": output.inside,
+                                       "max_bytes": limits.output}]
+                process.pop("stdout", None)
+            else:
+                process["stdout"] = {"file": output.inside, "write": True}
+            runs.append(request)
         try:
             response = box.run_many(runs)
             executed = []
@@ -101,7 +137,14 @@ class Batch(TaskType):
                                                            result.memory)))
                     continue
                 # Keep the output beyond the box's lifetime: the box may be recycled before judging.
-                kept = output.take(os.path.join(run.work_dir, os.path.basename(output.inside) + ".out"))
+                kept_path = os.path.join(run.work_dir, os.path.basename(output.inside) + ".out")
+                if params.output_file and not output.exists():
+                    # It wrote no regular file of that name (none at all, a link, a FIFO...): its
+                    # output is empty, and the checker says what that is worth.
+                    Path(kept_path).write_bytes(b"")
+                    kept = Path(kept_path)
+                else:
+                    kept = output.take(kept_path)
                 executed.append(Executed(output=kept, time=result.cpu, wall=result.wall, memory=result.memory))
             return executed
         finally:

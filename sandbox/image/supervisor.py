@@ -178,6 +178,20 @@ class Spawner:
             pass
 
 
+def sleeping(ids: set[int]) -> bool:
+    """Whether every listed process and thread is asleep (waiting for input, a timer...) rather
+    than running or waiting for a CPU: an interactive solution that idles is told apart from one
+    that computes, however loaded the host."""
+    states = []
+    for task in ids:
+        try:
+            with open(f"/proc/{task}/stat", "rb") as handle:
+                states.append(handle.read().rsplit(b")", 1)[1].split()[0])
+        except (OSError, IndexError):
+            continue
+    return bool(states) and all(state in (b"S", b"D") for state in states)
+
+
 def reap_orphans() -> None:
     """Collect exited orphans re-parented to us (we are PID 1)."""
     while True:
@@ -407,6 +421,7 @@ class Process:
         self.status = None
         self.cgroup: SlotCgroup | None = None
         self.killed_for = None  # "cpu" | "wall" once we killed it for a limit
+        self.idle = False  # killed for wall time while asleep (blocked on input), not while computing
         self.exec_error = None
         self.output_files: list[str] = []  # files it writes through stdout/stderr
         self.stdout_file: str | None = None  # its stdout, when that is a file
@@ -531,11 +546,16 @@ class Run:
             name = plain_name(item["name"])
             dest = under(item["dest"], IO_DIR)
             max_bytes = int(item.get("max_bytes", wire.COLLECT_MAX_BYTES))
+            # O_NONBLOCK: a process may have left a FIFO under that name, whose open would wait
+            # for a writer for ever; the fstat below then refuses it as not a regular file.
+            dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
             try:
-                src = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC))
+                src = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=dir_fd)
             except OSError as error:
                 collected.append({"name": name, "ok": False, "error": os.strerror(error.errno)})
                 continue
+            finally:
+                os.close(dir_fd)
             try:
                 info = os.fstat(src)
                 if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
@@ -641,6 +661,11 @@ class Run:
     def _kill_for(self, process: Process, reason: str) -> None:
         if process.killed_for is None:
             process.killed_for = reason
+            if reason == "wall":
+                try:
+                    process.idle = sleeping(process.cgroup.members())
+                except OSError:
+                    process.idle = False
         try:
             os.kill(process.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -704,6 +729,7 @@ class Run:
             "cpu_exceeded": process.killed_for == "cpu" or cpu > process.cpu_limit
             or signum == signal.SIGXCPU,
             "wall_exceeded": process.killed_for == "wall",
+            "idle": process.idle,
             "output_exceeded": signum == signal.SIGXFSZ or filled or shape is not None,
             "output_limit_reason": shape,
             "exec_error": process.exec_error,

@@ -17,7 +17,7 @@ PROGRAMS = [c.name for c in conventions if isinstance(c, ProgramChecker)]
 
 
 def test_the_built_in_conventions_are_registered():
-    assert {"white_diff", "token_diff", "cms", "testlib"} <= set(conventions.names())
+    assert {"white_diff", "token_diff", "tokens", "cms", "testlib", "python_checker"} <= set(conventions.names())
 
 
 @pytest.mark.parametrize("name", COMPARISONS)
@@ -28,7 +28,8 @@ def test_comparison_examples(name):
         assert plugin.compare(example.output, example.answer, example.flags).outcome == example.outcome, example
 
 
-def problem_with_checker(tmp_path: Path, kind: str, source: str, answers: list[tuple[bytes, bytes]]) -> Problem:
+def problem_with_checker(tmp_path: Path, kind: str, source: str, answers: list[tuple[bytes, bytes]],
+                         source_name: str = "checker.cpp") -> Problem:
     tests = {}
     for index, (given, answer) in enumerate(answers):
         (tmp_path / f"{index}.in").write_bytes(given)
@@ -37,7 +38,7 @@ def problem_with_checker(tmp_path: Path, kind: str, source: str, answers: list[t
     return Problem(
         id="checked", name="checked", time_limit=1, memory_limit=256 << 20,
         subtasks=(Subtask(name="all", points=100, tests=tuple(tests)),), tests=tests,
-        checker=Checker(kind=kind, source=SourceFile(name="checker.cpp", content=source)),
+        checker=Checker(kind=kind, source=SourceFile(name=source_name, content=source)),
     )
 
 
@@ -58,7 +59,7 @@ def test_program_checker_examples(fake_grader, tmp_path, name):
     plugin = conventions.get(name)
     assert plugin.examples and plugin.source_examples, f"{name} has no examples"
     problem = problem_with_checker(tmp_path, name, plugin.source_examples,
-                                   [(e.input, e.answer) for e in plugin.examples])
+                                   [(e.input, e.answer) for e in plugin.examples], plugin.source_name)
     verdicts = judge_all(fake_grader, problem, [e.output for e in plugin.examples], tmp_path)
     assert [v.outcome for v in verdicts] == [e.outcome for e in plugin.examples]
 

@@ -125,6 +125,15 @@ class FakeSandbox:
         return {"processes": results, "collected": collected, "leftover_processes": 0}
 
 
+def _sleeping(pid: int) -> bool:
+    """Whether the process tree started as `pid` (prlimit, env, then the program: each execs the
+    next, so it is one process) is asleep, as the real supervisor reports it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0] in (b"S", b"D")
+    except (OSError, IndexError):
+        return False
+
+
 def _resident_high_water(pid: int) -> int:
     """VmHWM of a running process, in bytes. Not ru_maxrss: for a spawned child that figure
     includes the resident size of the forking test process itself, recorded at exec."""
@@ -152,6 +161,7 @@ class _Process:
         self.rusage = None
         self.peak_rss = 0
         self.killed_for_wall = False
+        self.idle = False
         opened = [self._open(spec.get("stdin"), "r", pipes), self._open(spec.get("stdout"), "w", pipes),
                   self._open(spec.get("stderr"), "w", pipes)]
         opened += [self._open(extra, extra.get("end", "r"), pipes) for extra in spec.get("fds", [])]
@@ -198,6 +208,8 @@ class _Process:
                 break
             self.peak_rss = max(self.peak_rss, _resident_high_water(self.pid))
             if time.monotonic() - self.start > self.wall_limit:
+                if not self.killed_for_wall:
+                    self.idle = _sleeping(self.pid)
                 self.killed_for_wall = True
                 try:
                     os.killpg(self.pid, signal.SIGKILL)
@@ -220,7 +232,7 @@ class _Process:
             "slot": self.spec["slot"], "exit_code": exit_code, "signal": signum, "cpu": round(cpu, 6),
             "wall": round(self.end - self.start, 6), "memory": self.peak_rss,
             "oom_killed": False, "cpu_exceeded": cpu > self.cpu_limit or signum == signal.SIGXCPU,
-            "wall_exceeded": self.killed_for_wall, "output_exceeded": signum == signal.SIGXFSZ,
+            "wall_exceeded": self.killed_for_wall, "idle": self.idle, "output_exceeded": signum == signal.SIGXFSZ,
             "exec_error": self.exec_error,
         }
 

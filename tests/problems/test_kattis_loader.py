@@ -188,7 +188,7 @@ def test_real_symlinks_are_one_test(make_kattis: MakeKattis) -> None:
 
 def test_output_validators_are_refused(make_kattis: MakeKattis) -> None:
     folder = make_kattis(files={"output_validators/check/check.cpp": "int main(){}"})
-    with pytest.raises(ProblemFormatError, match="custom Kattis output validators are not supported") as info:
+    with pytest.raises(ProblemFormatError, match="custom Kattis output validators are supported for interactive problems only") as info:
         load_kattis(folder)
     assert info.value.field == "output_validators"
 
