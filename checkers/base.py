@@ -105,6 +105,10 @@ class CheckerConvention(Plugin, ABC):
     def judge(self, context: JudgeContext, test: TestCase, output: Path) -> Verdict:
         """The verdict on the contestant's `output` (a file on the worker) for `test`."""
 
+    def judge_many(self, context: JudgeContext, items: list[tuple[TestCase, Path]]) -> list[Verdict]:
+        """The verdicts on several outputs at once (a batch of tests that ran together)."""
+        return [self.judge(context, test, output) for test, output in items]
+
 
 class Comparison(CheckerConvention):
     """A comparison of the output with the expected answer, made by the worker itself."""
@@ -148,34 +152,66 @@ class ProgramChecker(CheckerConvention):
                 raise failure from None
             return Verdict(outcome=0.0, message=f"Output isn't correct: the checker could not judge it ({failure})")
 
+    def judge_many(self, context: JudgeContext, items: list[tuple[TestCase, Path]]) -> list[Verdict]:
+        """One round trip to the judge box for the whole batch; an output the checker fails on
+        is then judged alone, with the reference-answer check of `judge`."""
+        if len(items) < 2 or any(test.answer is None for test, _ in items):
+            return super().judge_many(context, items)
+        outcomes = self._run_many(context, items)
+        return [outcome if isinstance(outcome, Verdict) else self.judge(context, test, output)
+                for outcome, (test, output) in zip(outcomes, items)]
+
     def _run(self, context: JudgeContext, test: TestCase, output: Path) -> Verdict:
-        from ..sandbox.protocol import TRUSTED, Limits, ProcessSpec, RunRequest, Stream  # noqa: PLC0415
+        outcome = self._run_many(context, [(test, output)])[0]
+        if isinstance(outcome, CheckerFailure):
+            raise outcome
+        return outcome
+
+    def _run_many(self, context: JudgeContext, items: list[tuple[TestCase, Path]]) -> list[Verdict | CheckerFailure]:
+        """Run the checker on each (test, output) in one request to the judge box: a verdict, or
+        the CheckerFailure that test's run ended in."""
+        from ..sandbox.protocol import TRUSTED, Limits, ProcessSpec, Stream  # noqa: PLC0415
 
         problem = context.problem
         if context.checker is None:
             raise CheckerFailure(f"the {self.name} checker of {problem.id} was not built")
+        outcomes: list[Verdict | CheckerFailure] = []
         with context.judge_box() as judge:
             program = judge.install(context.checker.path, "checker", context.checker.key, trusted=True)
-            contestant = judge.put(output, cache=False)
-            stdout, stderr = judge.output(), judge.output()
             cpu = max(10.0, 2 * problem.time_limit)
-            request = RunRequest(processes=[ProcessSpec(
-                slot=TRUSTED,
-                argv=[program, *self.argv("/proc/self/fd/3", "/proc/self/fd/4", "/proc/self/fd/5")],
-                fds=[Stream(file=judge.put(test.input)), Stream(file=judge.put(test.answer)), Stream(file=contestant)],
-                stdout=Stream(file=stdout.inside, write=True), stderr=Stream(file=stderr.inside, write=True),
-                limits=Limits(cpu=cpu, wall=2 * cpu, memory=max(problem.memory_limit, 1 << 30), pids=8),
-            )])
+            limits = Limits(cpu=cpu, wall=2 * cpu, memory=max(problem.memory_limit, 1 << 30), pids=8)
+            runs, files, contestants = [], [], []
+            for test, output in items:
+                contestant = judge.put(output, cache=False)
+                contestants.append(contestant)
+                stdout, stderr = judge.output(), judge.output()
+                files.append((stdout, stderr))
+                runs.append({"processes": [ProcessSpec(
+                    slot=TRUSTED,
+                    argv=[program, *self.argv("/proc/self/fd/3", "/proc/self/fd/4", "/proc/self/fd/5")],
+                    fds=[Stream(file=judge.put(test.input)), Stream(file=judge.put(test.answer)),
+                         Stream(file=contestant)],
+                    stdout=Stream(file=stdout.inside, write=True), stderr=Stream(file=stderr.inside, write=True),
+                    limits=limits,
+                ).model_dump(exclude_none=True)]})
             try:
-                result = judge.run(request).processes[0]
-                out, err = stdout.read_bytes(4096), stderr.read_bytes(4096)
+                response = judge.run_many(runs, stop_on_failure=False)
+                for (test, _), (stdout, stderr), ran in zip(items, files, response.results):
+                    result = ran.processes[0]
+                    if result.oom_killed or result.cpu_exceeded or result.wall_exceeded or result.signal is not None:
+                        outcomes.append(CheckerFailure(f"the checker crashed or ran out of limits on test {test.name}"))
+                        continue
+                    try:
+                        outcomes.append(self.parse(result.exit_code, stdout.read_bytes(4096), stderr.read_bytes(4096)))
+                    except CheckerFailure as failure:
+                        outcomes.append(failure)
             finally:
-                for file in (stdout, stderr):
-                    file.unlink()
-                judge.discard(contestant)
-        if result.oom_killed or result.cpu_exceeded or result.wall_exceeded or result.signal is not None:
-            raise CheckerFailure(f"the checker crashed or ran out of limits on test {test.name}")
-        return self.parse(result.exit_code, out, err)
+                for stdout, stderr in files:
+                    stdout.unlink()
+                    stderr.unlink()
+                for contestant in contestants:
+                    judge.discard(contestant)
+        return outcomes
 
 
 conventions: Registry[CheckerConvention] = Registry(

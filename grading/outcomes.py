@@ -47,6 +47,7 @@ class Executed:
     time: float = 0.0
     wall: float = 0.0
     memory: int = 0
+    cancelled: bool = False  # aborted by `Sandbox.cancel`: no result, its subtasks are decided
 
 
 def classify(result: ProcessResult, limits: TestLimits) -> tuple[TestStatus, str] | None:

@@ -79,6 +79,7 @@ class Collect(_Message):
 
 class RunRequest(_Message):
     op: Literal["run"] = "run"
+    tag: str | None = Field(default=None, description="Names the run for `cancel` (e.g. the test).")
     processes: list[ProcessSpec]
     pipes: list[str] = Field(default_factory=list)
     files: dict[Slot, list[StagedFile]] = Field(default_factory=dict)
@@ -112,7 +113,8 @@ class Collected(BaseModel):
 
 
 class RunResponse(BaseModel):
-    processes: list[ProcessResult]
+    processes: list[ProcessResult]  # empty for a run cancelled before it started
+    cancelled: bool = Field(default=False, description="Aborted by a `cancel` naming its tag.")
     collected: list[Collected] = Field(default_factory=list)
     leftover_processes: int = 0
     phases: dict[str, float] = Field(default_factory=dict, description="Supervisor timeline, ms (profiling).")

@@ -81,7 +81,8 @@ class Batch(TaskType):
         return template
 
     def evaluate(self, run: TestRun, tests: Sequence[TestCase]) -> list[Executed]:
-        """Run `tests` in order in one round trip; stops after the first failure."""
+        """Run `tests` in order in one round trip; stops after the first failure. Each run is
+        tagged with its test's name, for the grader to cancel."""
         box, limits = run.sandbox, run.limits
         template = self.template(run.program, run.program_path, limits)
         outputs = [box.output() for _ in tests]
@@ -89,11 +90,16 @@ class Batch(TaskType):
         for test, output in zip(tests, outputs):
             process = dict(template["processes"][0], stdin={"file": box.put(test.input)},
                            stdout={"file": output.inside, "write": True})
-            runs.append(dict(template, processes=[process]))
+            runs.append(dict(template, processes=[process], tag=test.name))
         try:
             response = box.run_many(runs)
             executed = []
             for test, output, ran in zip(tests, outputs, response.results):
+                if ran.cancelled:
+                    used = ran.processes[0] if ran.processes else None
+                    executed.append(Executed(cancelled=True, time=used.cpu if used else 0.0,
+                                             wall=used.wall if used else 0.0))
+                    continue
                 result = ran.processes[0]
                 failure = classify(result, limits)
                 if failure is not None:

@@ -17,6 +17,10 @@ HELP = {
     "ioi_grader_sandbox_recycles_total": ("counter", "Sandbox boxes replaced (aged out or broken)."),
     "ioi_grader_reward_items_total": ("counter", "Completions answered by /v1/reward, by outcome."),
     "ioi_grader_task_errors_total": ("counter", "Submissions failed because their task is broken, by problem."),
+    "ioi_grader_solution_cpu_seconds_total": ("counter", "CPU seconds submissions used in their tests."),
+    "ioi_grader_wasted_cpu_seconds_total": (
+        "counter", "Of which, spent after the test could no longer change a score (before its cancel took effect)."),
+    "ioi_grader_tests_cancelled_total": ("counter", "Tests cancelled in a box once no undecided subtask needed them."),
     "ioi_grader_compile_seconds": ("histogram", "Wall time of one submission's compilation."),
     "ioi_grader_test_seconds": ("histogram", "Wall time of one test run, as measured by the sandbox."),
 }
@@ -38,13 +42,20 @@ class Metrics:
             self.redis.hincrbyfloat(COUNTERS, _series(name, labels), amount)
 
     def observe(self, name: str, value: float) -> None:
+        self.observe_many(name, [value])
+
+    def observe_many(self, name: str, values: list[float]) -> None:
+        """Several observations of one histogram, in one round trip."""
+        if not values:
+            return
+        counts = {f"{bound}": sum(1 for v in values if v <= bound) for bound in BUCKETS}
         with self.redis.pipeline(transaction=False) as pipe:
             key = HISTOGRAM.format(name)
-            for bound in BUCKETS:
-                if value <= bound:
-                    pipe.hincrby(key, f"{bound}", 1)
-            pipe.hincrby(key, "+Inf", 1)
-            pipe.hincrbyfloat(key, "sum", value)
+            for bound, count in counts.items():
+                if count:
+                    pipe.hincrby(key, bound, count)
+            pipe.hincrby(key, "+Inf", len(values))
+            pipe.hincrbyfloat(key, "sum", sum(values))
             pipe.execute()
 
     def render(self, gauges: dict[str, tuple[str, float]]) -> str:
