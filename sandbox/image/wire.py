@@ -32,7 +32,7 @@ DEFAULT_CPUS = 1.0  # CPU bandwidth cap, in CPUs
 # The largest file a `collect` copies out of a slot's scratch.
 COLLECT_MAX_BYTES = 256 << 20
 
-OPS = ("ping", "run", "run_many", "install", "clear")
+OPS = ("ping", "run", "run_many", "install", "clear", "cancel")
 
 
 def user_slot(index: int) -> str:
