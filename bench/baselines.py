@@ -114,23 +114,26 @@ class Running:
 
     def __init__(self) -> None:
         self.name: str | None = None
-        self.pid = -1
+        self.pidfd = -1  # signalled through its pidfd: never a recycled pid
         self.cancelled = False
         self._lock = threading.Lock()
 
-    def begin(self, name: str, pid: int) -> None:
+    def begin(self, name: str, pidfd: int) -> None:
         with self._lock:
-            self.name, self.pid, self.cancelled = name, pid, False
+            self.name, self.pidfd, self.cancelled = name, pidfd, False
 
     def end(self) -> None:
         with self._lock:
-            self.name, self.pid = None, -1
+            self.name, self.pidfd = None, -1
 
     def cancel(self, names: list[str]) -> None:
         with self._lock:
-            if self.name in names and self.pid > 0:
+            if self.name in names and self.pidfd >= 0:
                 self.cancelled = True
-                os.kill(self.pid, signal.SIGKILL)
+                try:
+                    signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass  # it has exited already
 
 
 def run_tests(problem: Problem, job: Job, parallel: int, run_one, order: str = "size"):
@@ -150,7 +153,6 @@ def run_tests(problem: Problem, job: Job, parallel: int, run_one, order: str = "
                 continue
             outcome, cpu, wall, status = run_one(names[0], running)
             cancelled = running.cancelled
-            running.end()
             board.leave(index)
             span = [RunSpan(names[0], cpu, wall, time.monotonic())]
             if cancelled:
@@ -191,8 +193,8 @@ def _run_limited(argv: list[str], stdin: Path, stdout: Path, cwd: Path, time_lim
     finally:
         os.close(source)
         os.close(sink)
-    running.begin(name, pid)
     pidfd = os.pidfd_open(pid)
+    running.begin(name, pidfd)
     try:
         while not select.select([pidfd], [], [], 0)[0]:
             try:
@@ -205,9 +207,10 @@ def _run_limited(argv: list[str], stdin: Path, stdout: Path, cwd: Path, time_lim
                 break
             # The process cannot burn CPU faster than wall time passes: sleep until then.
             select.select([pidfd], [], [], max(left, 0.002))
+        _, status, usage = os.wait4(pid, 0)
     finally:
+        running.end()
         os.close(pidfd)
-    _, status, usage = os.wait4(pid, 0)
     return status, usage.ru_utime + usage.ru_stime, time.monotonic() - started
 
 

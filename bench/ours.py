@@ -16,19 +16,29 @@ from ..grading.grader import GradeHooks, Grader
 from ..grading.results import GradeResult, TestStatus
 from ..grading.submission import Submission
 from ..languages import languages
+from ..sandbox.pool import BOX_PREFIX
 from .serve_process import ServeProcess
 from .baselines import Measure
 from .workloads import Workload
 
-CPUACCT = Path("/sys/fs/cgroup/cpuacct/ioi-grader/cpuacct.usage")
+CPUACCT = Path("/sys/fs/cgroup/cpuacct/ioi-grader")
 
 
-def boxes_cpu() -> float:
-    """CPU seconds used so far by every sandbox box of this host (supervisors and tests)."""
+def boxes_cpu(prefixes: list[str]) -> float:
+    """CPU seconds used so far by our sandbox boxes (supervisors and tests): those whose names
+    start with one of `prefixes` (other workers' boxes on this host share the parent cgroup)."""
+    total = 0.0
     try:
-        return int(CPUACCT.read_text()) / 1e9
+        entries = list(CPUACCT.iterdir())
     except OSError:
         return 0.0
+    for entry in entries:
+        if entry.name.startswith(tuple(prefixes)):
+            try:
+                total += int((entry / "cpuacct.usage").read_text()) / 1e9
+            except OSError:
+                pass
+    return total
 
 
 def process_cpu(pids: list[int]) -> float:
@@ -60,13 +70,14 @@ def core(workload: Workload, grader: Grader, mode: str = "ours (core)") -> Measu
     measure = Measure(mode)
     stats = GradeStats()
     hooks = GradeHooks(on_finish=stats.add)
-    cpu_before, self_before = boxes_cpu(), os.times()
+    prefixes = [grader.pool.box_prefix]
+    cpu_before, self_before = boxes_cpu(prefixes), os.times()
     started = time.monotonic()
     results = [grader.grade(workload.problem_of(j), Submission(language=j.language, code=j.code), j.options, hooks)
                for j in workload.jobs]
     measure.wall = time.monotonic() - started
     self_after = os.times()
-    measure.cpu = boxes_cpu() - cpu_before + (self_after.user - self_before.user) + (self_after.system - self_before.system)
+    measure.cpu = boxes_cpu(prefixes) - cpu_before + (self_after.user - self_before.user) + (self_after.system - self_before.system)
     _tally(measure, results)
     measure.solution_cpu, measure.wasted_cpu = stats.solution_cpu, stats.wasted_cpu  # cancelled tests included
     return measure
@@ -104,13 +115,14 @@ def service(workload: Workload, running: ServeProcess) -> Measure:
     warm = Workload(workload.name, "", workload.problem, workload.folder, list(first.values()), workload.reward_subtask)
     asyncio.run(_through_service(running, warm))
     measure = Measure(f"ours (service, {running.workers} worker{'s' if running.workers > 1 else ''})")
-    cpu_before, pids, counters_before = boxes_cpu(), running.pids(), service_counters(running)
+    prefixes = [f"{BOX_PREFIX}-{pid}" for pid in running.worker_pids().values()]
+    cpu_before, pids, counters_before = boxes_cpu(prefixes), running.pids(), service_counters(running)
     process_before = process_cpu(pids)
     cores_before = core_times()
     started = time.monotonic()
     results = asyncio.run(_through_service(running, workload))
     measure.wall = time.monotonic() - started
-    measure.cpu = boxes_cpu() - cpu_before + process_cpu(pids) - process_before
+    measure.cpu = boxes_cpu(prefixes) - cpu_before + process_cpu(pids) - process_before
     measure.core_busy = busy_fractions(cores_before, core_times())
     _tally(measure, results)
     counters = service_counters(running)
