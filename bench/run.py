@@ -2,7 +2,9 @@
 method, on fixed workloads, in one run; ratios are what matters, seconds are context.
 
 Run from a checkout (it grades the shared tasks and the test fixtures). `--quick` is a smoke
-run for CI (well under two minutes); the full run is the one the issue note quotes.
+run for CI (well under two minutes); the full run is the one the issue note quotes. Other
+subcommands: `bench load` (many clients against `serve`), `bench soak` (the crash soak),
+`bench acceptance` (what accepting a submission costs in Redis).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import dataclasses
 import json
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -89,11 +92,23 @@ def table(summary: dict) -> Table:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(argv) if argv is not None else None
+    argv = list(argv) if argv is not None else sys.argv[1:]
     if argv and argv[0] == "load":
         from .load import main as load_main
 
         return load_main(argv[1:])
+    if argv and argv[0] == "hosts":
+        from .hosts import main as hosts_main
+
+        return hosts_main(argv[1:])
+    if argv and argv[0] == "soak":
+        from .soak import main as soak_main
+
+        return soak_main(argv[1:])
+    if argv and argv[0] == "acceptance":
+        from .acceptance import main as acceptance_main
+
+        return acceptance_main(argv[1:])
     parser = argparse.ArgumentParser(prog="ioi-grader bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="CI smoke run: small workloads, sampled anchor")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON ('-' for stdout)")

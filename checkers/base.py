@@ -12,6 +12,7 @@ the CMS way.
 from __future__ import annotations
 
 import math
+import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -143,18 +144,21 @@ class ProgramChecker(CheckerConvention):
         try:
             return self._run(context, test, output)
         except CheckerFailure as failure:
-            # Whatever the contestant's output does to the checker (exhaust its memory, make it
-            # crash, print garbage for it to choke on) is the contestant's doing: if the checker
-            # judges the reference answer cleanly, the output gets 0 points, not a task error.
-            try:
-                self._run(context, test, test.answer)
-            except CheckerFailure:
-                raise failure from None
+            # Whatever the contestant's output does to the checker (exhaust its memory or time,
+            # make it crash, feed it garbage to choke on) is the contestant's doing. The checker
+            # is broken only if it also fails on the reference answer or on an empty output,
+            # which any working checker judges: then it is a task error, else the output gets 0.
+            with tempfile.NamedTemporaryFile(prefix="ioi-grader-empty-") as empty:
+                for probe, what in ((test.answer, "the reference answer"), (Path(empty.name), "an empty output")):
+                    try:
+                        self._run(context, test, probe)
+                    except CheckerFailure as broken:
+                        raise CheckerFailure(f"{broken} (it fails on {what} too)") from None
             return Verdict(outcome=0.0, message=f"Output isn't correct: the checker could not judge it ({failure})")
 
     def judge_many(self, context: JudgeContext, items: list[tuple[TestCase, Path]]) -> list[Verdict]:
         """One round trip to the judge box for the whole batch; an output the checker fails on
-        is then judged alone, with the reference-answer check of `judge`."""
+        is then judged alone, with the reference-answer and empty-output checks of `judge`."""
         if len(items) < 2 or any(test.answer is None for test, _ in items):
             return super().judge_many(context, items)
         outcomes = self._run_many(context, items)
@@ -198,8 +202,15 @@ class ProgramChecker(CheckerConvention):
                 response = judge.run_many(runs, stop_on_failure=False)
                 for (test, _), (stdout, stderr), ran in zip(items, files, response.results):
                     result = ran.processes[0]
-                    if result.oom_killed or result.cpu_exceeded or result.wall_exceeded or result.signal is not None:
-                        outcomes.append(CheckerFailure(f"the checker crashed or ran out of limits on test {test.name}"))
+                    if result.oom_killed:
+                        outcomes.append(CheckerFailure(f"the checker ran out of memory on test {test.name}"))
+                        continue
+                    if result.cpu_exceeded or result.wall_exceeded:
+                        outcomes.append(CheckerFailure(f"the checker ran out of time on test {test.name}"))
+                        continue
+                    if result.signal is not None:
+                        outcomes.append(CheckerFailure(
+                            f"the checker crashed (signal {result.signal}) on test {test.name}"))
                         continue
                     try:
                         outcomes.append(self.parse(result.exit_code, stdout.read_bytes(4096), stderr.read_bytes(4096)))

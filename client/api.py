@@ -20,7 +20,9 @@ from typing import Any
 import httpx
 
 from ..grading.submission import GradeOptions
-from ..schemas import ProblemDetail, ProblemSummary, RewardResponse, SubmissionCreated, SubmissionView
+from ..schemas import (
+    ProblemDetail, ProblemSummary, RewardResponse, StatusView, SubmissionCreated, SubmissionView,
+)
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
@@ -129,13 +131,19 @@ class Client:
     def problem(self, problem_id: str) -> ProblemDetail:
         return ProblemDetail.model_validate(self._request("GET", f"/v1/problems/{problem_id}").json())
 
-    def upload_problem(self, archive: bytes, content_type: str = "application/zip") -> ProblemSummary:
-        response = self._request("POST", "/v1/problems", content=archive, headers={"content-type": content_type})
+    def upload_problem(self, archive: bytes, content_type: str = "application/zip",
+                       replace: bool = False) -> ProblemSummary:
+        response = self._request("POST", "/v1/problems", content=archive, headers={"content-type": content_type},
+                                 params={"replace": "true"} if replace else None)
         return ProblemSummary.model_validate(response.json())
 
     def health(self) -> dict:
         response = self._http.get("/healthz")
         return response.json()
+
+    def status(self) -> StatusView:
+        """Workers, boxes, queue, throughput and the last errors (what `ioi-grader status` shows)."""
+        return StatusView.model_validate(self._request("GET", "/v1/status").json())
 
 
 class AsyncClient:

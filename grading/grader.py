@@ -28,6 +28,7 @@ from ..errors import Rejected, Transient
 from ..languages import Language, languages, source_stem
 from ..problems.model import Problem, Subtask
 from ..sandbox.base import Sandbox
+from ..sandbox.image.wire import compile_wall_guard
 from ..sandbox.protocol import Collect, Limits, ProcessSpec, RunRequest, StagedFile, Stream, user_slot
 from ..tasktypes import TestRun, tasktypes
 from . import scoring
@@ -124,6 +125,8 @@ class Grader:
             time=options.time_limit or problem.time_limit,
             memory=options.memory_limit or problem.memory_limit,
             output=options.output_limit,
+            max_line=problem.output_max_line,
+            max_tokens=problem.output_max_tokens,
         )
         with self._compilation(problem, submission, options, hooks) as (programs, compiled, program, work_dir):
             if program is None:
@@ -206,8 +209,9 @@ class Grader:
                 processes=[ProcessSpec(
                     slot=slot, argv=language.compile_argv(stem, link_names),
                     stderr=Stream(file=log_file.inside, write=True),
+                    guard_opens=True,  # the source names files the compiler opens: #include, .incbin
                     limits=Limits(
-                        cpu=options.compile_time_limit, wall=2 * options.compile_time_limit + 5,
+                        cpu=options.compile_time_limit, wall=compile_wall_guard(options.compile_time_limit),
                         memory=options.compile_memory_limit, pids=64, fsize=256 << 20, cpus=language.compile_cpus,
                     ),
                 )],

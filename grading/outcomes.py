@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..checkers.base import Verdict
+from ..sandbox.image import wire
 from ..sandbox.protocol import ProcessResult, wall_guard
 from .results import TestResult, TestStatus
 
@@ -19,6 +20,8 @@ class TestLimits:
     time: float  # CPU seconds
     memory: int  # bytes
     output: int  # bytes
+    max_line: int = wire.DEFAULT_MAX_LINE  # bytes in one line of the output
+    max_tokens: int = wire.DEFAULT_MAX_TOKENS  # whitespace-separated tokens in the output
 
     @property
     def wall(self) -> float:
@@ -52,6 +55,8 @@ class Executed:
 
 def classify(result: ProcessResult, limits: TestLimits) -> tuple[TestStatus, str] | None:
     """The failure a process result shows, or None when it ran cleanly within its limits."""
+    if result.violation:
+        return TestStatus.RE, f"Security violation: {result.violation}"
     if result.exec_error:
         return TestStatus.RE, f"Could not start: {result.exec_error}"
     if result.oom_killed or result.memory > limits.memory:
@@ -61,7 +66,7 @@ def classify(result: ProcessResult, limits: TestLimits) -> tuple[TestStatus, str
     if result.wall_exceeded:
         return TestStatus.TLE, "Wall-clock limit exceeded (sleeping or blocked)"
     if result.output_exceeded:
-        return TestStatus.RE, "Output limit exceeded"
+        return TestStatus.RE, result.output_limit_reason or "Output limit exceeded"
     if result.signal is not None:
         try:
             name = signal.Signals(result.signal).name

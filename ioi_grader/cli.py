@@ -77,6 +77,51 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _years(values: list[str] | None) -> list[int] | None:
+    if not values:
+        return None
+    years = []
+    for value in values:
+        for part in value.split(","):
+            if not part.strip().isdigit():
+                raise UsageError(f"--years: not a year: {part!r}")
+            years.append(int(part))
+    return years
+
+
+def _peak_rss_mib() -> float:
+    """This program's peak resident memory. VmHWM, not getrusage: after exec, ru_maxrss still
+    counts the memory of the (large) parent the process was forked from."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cmd_problems_import(args: argparse.Namespace) -> int:
+    import time
+
+    from .problems.importing import DatasetImportError, Progress, import_datasets
+
+    started = time.monotonic()
+    progress = Progress()
+    try:
+        outcomes = import_datasets(args.source, args.out, tests=args.tests, years=_years(args.years),
+                                   split=args.split, problem_ids=args.problem, kind=args.kind, progress=progress)
+    except DatasetImportError as error:
+        raise UsageError(str(error)) from error
+    peak = _peak_rss_mib()
+    summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items())) or "nothing to import"
+    progress.note(f"done in {time.monotonic() - started:.1f} s: {summary}; peak memory {peak:.0f} MiB; "
+                  f"serve them with: ioi-grader serve --problems {args.out}")
+    return EXIT_USAGE if outcomes.get("failed") else 0
+
+
 def cmd_sandbox_build(args: argparse.Namespace) -> int:
     from .sandbox import SandboxSettings, docker_client
     from .sandbox.build import ensure_image
@@ -88,13 +133,18 @@ def cmd_sandbox_build(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .server.serve import ServeError, serve
+    from .server.serve import DatasetSpec, ServeError, serve
+
+    from .problems.importing import DatasetImportError
 
     try:
         serve(host=args.host, port=args.port, workers=args.workers, problem_dirs=[Path(p) for p in args.problems],
               data_dir=Path(args.data_dir) if args.data_dir else None, boxes_per_worker=args.boxes_per_worker,
-              results_dir=Path(args.results_dir) if args.results_dir else None)
-    except ServeError as error:
+              results_dir=Path(args.results_dir) if args.results_dir else None,
+              datasets=[DatasetSpec(source=d, tests=args.dataset_tests, years=_years(args.years))
+                        for d in args.dataset],
+              refresh_datasets=args.refresh_datasets)
+    except (ServeError, DatasetImportError) as error:
         raise UsageError(str(error)) from error
     return 0
 
@@ -102,10 +152,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     from .workers.runtime import WorkerConfig, run_worker
 
+    from .workers.problem_cache import parse_size
+
+    try:
+        cache_bytes = parse_size(args.cache_size)
+    except ValueError as error:
+        raise UsageError(f"--cache-size: {error}") from error
     config = WorkerConfig(
         redis_url=args.redis_url, problem_dirs=[Path(p) for p in args.problems],
         upload_dir=Path(args.upload_dir) if args.upload_dir else None,
         results_dir=Path(args.results_dir) if args.results_dir else None, boxes=args.boxes,
+        cache_dir=Path(args.cache_dir) if args.cache_dir else None, cache_bytes=cache_bytes,
         **({"name": args.name} if args.name else {}),
     )
     run_worker(config, burst=args.burst)
@@ -152,6 +209,69 @@ def cmd_submit(args: argparse.Namespace) -> int:
     else:
         print(f"submission {view.id}: {view.state.value} {view.error or ''}".strip())
     return 0 if view.state.value == "done" else EXIT_INFRASTRUCTURE
+
+
+def status_view(view, url: str):
+    """The terminal view of `GET /v1/status`: a summary line, the workers and the last errors."""
+    import datetime
+
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from .problems.importing import human_bytes
+
+    queue = view.queue
+    headline = Text.assemble(
+        ("ioi-grader ", "bold"), f"{url}  {datetime.datetime.fromtimestamp(view.time):%H:%M:%S}\n",
+        ("queue ", "bold"), f"{queue.depth} waiting (oldest {queue.oldest_age_seconds:.1f} s), {queue.running} running   ",
+        ("boxes ", "bold"), f"{view.boxes_busy}/{view.boxes} busy   ",
+        ("throughput ", "bold"), f"{view.tests_per_second:.1f} tests/s   ",
+        ("submissions ", "bold"), f"{view.submissions_done:.0f} done, {view.submissions_failed:.0f} failed",
+    )
+    workers = Table(title=f"{len(view.workers)} worker(s)", title_justify="left", expand=False)
+    for column in ("worker", "host", "boxes busy", "tests/s", "jobs", "tests", "compile s (avg)", "cache hit/miss",
+                   "fetched", "grading"):
+        workers.add_column(column, justify="left" if column in ("worker", "host", "grading") else "right")
+    for worker in view.workers:
+        average = worker.compile_seconds / worker.compiles if worker.compiles else 0.0
+        workers.add_row(worker.name, worker.host, f"{worker.boxes_busy}/{worker.boxes}",
+                        f"{worker.tests_per_second:.1f}", f"{worker.jobs:.0f}", f"{worker.tests:.0f}",
+                        f"{worker.compile_seconds:.1f} ({average:.2f})",
+                        f"{worker.cache_hits:.0f}/{worker.cache_misses:.0f}", human_bytes(worker.fetch_bytes),
+                        (worker.current or "-")[:12])
+    errors = Table(title="last errors", title_justify="left", expand=False)
+    for column in ("when", "worker", "submission", "error"):
+        errors.add_column(column)
+    for entry in view.errors:
+        errors.add_row(f"{datetime.datetime.fromtimestamp(entry.at):%H:%M:%S}", entry.worker,
+                       (entry.submission_id or "-")[:12], entry.error.splitlines()[0][:120] if entry.error else "")
+    if not view.errors:
+        errors.add_row("-", "-", "-", "none")
+    return Group(headline, workers, errors)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    import time
+
+    from rich.console import Console
+    from rich.live import Live
+
+    from .client import Client
+
+    console = Console()
+    with Client(args.url, args.api_key, timeout=30) as client:
+        url = str(client._http.base_url)
+        if args.once:
+            console.print(status_view(client.status(), url))
+            return 0
+        with Live(status_view(client.status(), url), console=console, refresh_per_second=4, screen=False) as live:
+            try:
+                while True:
+                    time.sleep(args.interval)
+                    live.update(status_view(client.status(), url))
+            except KeyboardInterrupt:
+                return 0
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -229,6 +349,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--boxes-per-worker", type=int, help="sandboxes per worker (default: CPUs / workers)")
     serve.add_argument("--data-dir", help="Redis data, uploads and logs (default: ~/.local/state/ioi-grader/service)")
     serve.add_argument("--results-dir", help="also write every finished submission here as JSON")
+    serve.add_argument("--dataset", action="append", default=[], metavar="SOURCE",
+                       help="also serve this dataset (e.g. open-r1/ioi, or local parquet): imported into the data "
+                       "folder on first start, served from there afterwards (repeatable)")
+    serve.add_argument("--dataset-tests", metavar="SOURCE", help="its tests (default: open-r1/ioi-test-cases)")
+    serve.add_argument("--years", action="append", metavar="YEAR[,YEAR]", help="only these years of --dataset")
+    serve.add_argument("--refresh-datasets", action="store_true",
+                       help="check --dataset for changes even though it was imported before")
     serve.set_defaults(handler=cmd_serve)
 
     worker = commands.add_parser("worker", help="run one grading worker (RQ) with its own warm sandboxes")
@@ -238,6 +365,10 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--results-dir")
     worker.add_argument("--boxes", type=int, help="sandboxes, i.e. tests run at once (default: CPU count)")
     worker.add_argument("--name")
+    worker.add_argument("--cache-dir", help="problem versions fetched from Redis (default: <state dir>/packages)")
+    worker.add_argument("--cache-size", default=os.environ.get("IOI_GRADER_CACHE_SIZE", "20GiB"),
+                        help="bound of the problem cache on disk, least recently used first out "
+                        "(default: $IOI_GRADER_CACHE_SIZE or 20GiB)")
     worker.add_argument("--burst", action="store_true", help="exit once the queue is empty")
     worker.set_defaults(handler=cmd_worker)
 
@@ -264,6 +395,12 @@ def build_parser() -> argparse.ArgumentParser:
     client_options(submit)
     submit.set_defaults(handler=cmd_submit)
 
+    status = commands.add_parser("status", help="live view of the service: workers, boxes, queue, throughput, errors")
+    status.add_argument("--interval", type=float, default=2.0, help="seconds between refreshes")
+    status.add_argument("--once", action="store_true", help="print one view and exit")
+    client_options(status)
+    status.set_defaults(handler=cmd_status)
+
     batch = commands.add_parser("batch", help="grade a dataset of generations through the service, resumably")
     batch.add_argument("input", help="JSONL, parquet, a saved dataset folder or a Hugging Face dataset name")
     batch.add_argument("--out", required=True, help="results JSONL (rows already done there are skipped)")
@@ -286,6 +423,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     # `bench` parses its own options (see ioi_grader.bench.run); listed here for --help.
     commands.add_parser("bench", help="benchmark against the floor and the anchor (`bench --help`)", add_help=False)
+
+    problems = commands.add_parser("problems", help="import datasets as task folders")
+    problems_commands = problems.add_subparsers(dest="problems_command", required=True, metavar="ACTION")
+    importing = problems_commands.add_parser(
+        "import", help="import a dataset (hub id or local parquet) into a folder of task folders: streamed, "
+        "resumable, skipping problems already imported with the same content")
+    importing.add_argument("source", help="problems dataset: a hub id (open-r1/ioi) or a local .parquet file/folder")
+    importing.add_argument("--tests", help="tests dataset: hub id or local folder of <year>.parquet "
+                           "(default: open-r1/ioi-test-cases)")
+    importing.add_argument("--years", action="append", metavar="YEAR[,YEAR]", help="only these years (repeatable)")
+    importing.add_argument("--split", help="only this split of the problems dataset (default: all)")
+    importing.add_argument("--problem", action="append", metavar="ID", help="only this problem (id or YEAR-ID)")
+    importing.add_argument("--kind", help="dataset kind when it cannot be told from the source (open-r1/ioi)")
+    importing.add_argument("--out", required=True, metavar="DIR", help="folder of task folders to write")
+    importing.set_defaults(handler=cmd_problems_import)
 
     sandbox = commands.add_parser("sandbox", help="manage the sandbox image")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True, metavar="ACTION")

@@ -156,6 +156,8 @@ class ProblemSummary(BaseModel):
     max_score: float
     year: int | None
     subtasks: list[SubtaskSummary]
+    test_count: int = Field(default=0, description="Distinct tests of the problem.")
+    version: str | None = Field(default=None, description="Content hash of the problem's files: its version.")
 
 
 class SourceFileView(BaseModel):
@@ -184,6 +186,50 @@ class LanguageInfo(BaseModel):
     summary: str
     extensions: list[str]
     links_task_code: bool = Field(description="Can be graded on tasks compiled with a grader or stub.")
+
+
+class WorkerStats(BaseModel):
+    """One worker's series, as `GET /v1/status` and /metrics show them."""
+
+    name: str
+    host: str = ""
+    boxes: int = 0
+    boxes_busy: int = 0
+    tests_per_second: float = 0.0
+    jobs: float = 0
+    tests: float = 0
+    compiles: float = 0
+    compile_seconds: float = 0.0
+    cache_hits: float = 0
+    cache_misses: float = 0
+    fetch_bytes: float = 0
+    current: str | None = None  # submission being graded
+    updated: float = 0.0
+
+
+class ErrorEntry(BaseModel):
+    at: float
+    worker: str
+    submission_id: str | None = None
+    error: str
+
+
+class QueueView(BaseModel):
+    depth: int
+    oldest_age_seconds: float
+    running: int
+
+
+class StatusView(BaseModel):
+    time: float
+    workers: list[WorkerStats]
+    queue: QueueView
+    boxes: int
+    boxes_busy: int
+    tests_per_second: float
+    submissions_done: float
+    submissions_failed: float
+    errors: list[ErrorEntry]
 
 
 class ErrorBody(BaseModel):

@@ -16,6 +16,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from ..sandbox.image import wire
+
 # Task types, checker conventions, score types and languages are plugins (folders `tasktypes/`,
 # `checkers/`, `scoretypes/`, `languages/`), named here by strings that their registries
 # validate. Each field holds its registry's enum member (a str), so `problem.task_type is
@@ -140,6 +142,11 @@ class Problem(BaseModel):
     time_limit: float = Field(gt=0, description="CPU seconds per test.")
     memory_limit: int = Field(gt=0, description="Bytes of peak memory per test (per process).")
     score_precision: int = Field(default=2, ge=0, le=10)
+    # Bounds on what an output may hold before it reaches the checker (beyond them: RE). The
+    # defaults fit real tasks with room to spare; a task with unusual outputs raises them.
+    output_max_line: int = Field(default=wire.DEFAULT_MAX_LINE, ge=1, description="Bytes in one line of an output.")
+    output_max_tokens: int = Field(default=wire.DEFAULT_MAX_TOKENS, ge=1,
+                                   description="Whitespace-separated tokens in an output.")
     subtasks: tuple[Subtask, ...]
     tests: dict[str, TestCase]
     graders: tuple[SourceFile, ...] = Field(

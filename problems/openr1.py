@@ -356,6 +356,43 @@ def materialize_openr1_problem(
     source: str | os.PathLike[str] = "open-r1/ioi",
 ) -> Path:
     """Write one problem's subtask rows and test cases as a TPS folder; returns the folder."""
+    out, task_type = openr1_task_files(rows, tests, source)
+    answers = needs_answers(task_type)
+    for test, (test_input, test_output) in tests.items():
+        out.update(openr1_test_files(test, test_input, test_output, answers, source))
+    _sync_folder(folder, out)
+    return folder
+
+
+def openr1_test_files(
+    test: str, test_input: str | bytes, test_output: str | bytes | None, answers: bool,
+    source: str | os.PathLike[str] = "open-r1/ioi",
+) -> dict[str, bytes]:
+    """The files of one test case in a TPS folder: tests/<name>.in and, unless empty for a
+    Communication task, tests/<name>.out."""
+    if not _safe_relative(test):
+        raise ProblemFormatError(Path(os.fspath(source)), f"unsafe test name {test!r}", "test_name")
+    out = {f"tests/{test}.in": test_input.encode() if isinstance(test_input, str) else test_input}
+    if test_output is None or (not answers and not test_output):
+        return out  # a Communication manager may judge from the input alone
+    out[f"tests/{test}.out"] = test_output.encode() if isinstance(test_output, str) else test_output
+    return out
+
+
+def needs_answers(task_type: str) -> bool:
+    """Whether tests of this task type need an expected output (a Communication manager may
+    judge from the input alone, so an empty output there means none)."""
+    task_types = registry("TaskType")
+    return task_type not in task_types or task_types.get(task_type).needs_answers
+
+
+def openr1_task_files(
+    rows: Sequence[Mapping[str, Any]], available_tests: Iterable[str], source: str | os.PathLike[str] = "open-r1/ioi"
+) -> tuple[dict[str, bytes], str]:
+    """Every file of one problem's TPS folder except its tests, from its subtask rows, checking
+    that each subtask names only tests in `available_tests`; also returns the task type."""
+    available = available_tests if isinstance(available_tests, (set, frozenset, dict)) else set(available_tests)
+    tests = available
     reader = _Rows(source)
     first = rows[0]
     problem_id = check_id(reader.get(first, 0, "id", str), reader.path, "id")
@@ -414,6 +451,11 @@ def materialize_openr1_problem(
         "task_type": task_type,
         "task_type_params": json.dumps(params),
     }
+    year = first.get("year")
+    if isinstance(year, int) and not isinstance(year, bool):
+        meta["year"] = year
+    elif isinstance(year, str) and year.isdigit():
+        meta["year"] = int(year)
     for key in ("checker_convention", "checker_flags"):
         if key in config:
             meta[key] = config[key]
@@ -445,18 +487,7 @@ def materialize_openr1_problem(
         if keep_name:
             data = {"name": subtask, **data}
         out[f"subtasks/{stem}.json"] = (json.dumps(data) + "\n").encode()
-
-    task_types = registry("TaskType")
-    needs_answers = task_type not in task_types or task_types.get(task_type).needs_answers
-    for test, (test_input, test_output) in tests.items():
-        if not _safe_relative(test):
-            raise ProblemFormatError(reader.path, f"unsafe test name {test!r}", "test_name")
-        out[f"tests/{test}.in"] = test_input.encode() if isinstance(test_input, str) else test_input
-        if test_output is None or (not needs_answers and not test_output):
-            continue  # a Communication manager may judge from the input alone
-        out[f"tests/{test}.out"] = test_output.encode() if isinstance(test_output, str) else test_output
-    _sync_folder(folder, out)
-    return folder
+    return out, task_type
 
 
 def _wanted(year: int, problem_id: str, problem_ids: Iterable[str] | None) -> bool:

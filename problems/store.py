@@ -95,17 +95,25 @@ class ProblemStore:
             raise UnknownProblem(f"{year}-{task}" if year else task)
         raise UnknownProblem("")
 
+    def folder(self, problem_id: str) -> Path:
+        """The task folder a problem was loaded from."""
+        self.get(problem_id)
+        with self._lock:
+            return self._folders[problem_id]
+
     def all(self) -> list[Problem]:
         with self._lock:
             return sorted(self._problems.values(), key=lambda p: p.id)
 
     # -- uploads -------------------------------------------------------------------------------
 
-    def add_archive(self, data: bytes, filename: str = "upload") -> Problem:
+    def add_archive(self, data: bytes, filename: str = "upload", replace: bool = False) -> Problem:
         """Validate an uploaded .zip or .tar(.gz) TPS/Kattis package and add it to the store.
 
         The package is unpacked into a private temporary folder, loaded (so a malformed
         package is refused with the loader's message), then moved into place atomically.
+        With `replace`, an uploaded problem of the same id is replaced (a new version: jobs
+        already queued keep grading with the version they were queued with).
         """
         if self.upload_dir is None:
             raise ProblemFormatError(filename, "this server accepts no uploads (no upload directory)")
@@ -116,9 +124,16 @@ class ProblemStore:
             detect_format(root)
             problem = load_problem(root)
             with self._lock:
-                if problem.id in self._problems or (self.upload_dir / problem.id).exists():
-                    raise ProblemExists(f"problem {problem.id!r} already exists")
                 target = self.upload_dir / problem.id
+                exists = problem.id in self._problems or target.exists()
+                if exists and not replace:
+                    raise ProblemExists(f"problem {problem.id!r} already exists")
+                if exists and self._folders.get(problem.id, target) != target:
+                    raise ProblemExists(f"problem {problem.id!r} is served from {self._folders[problem.id]}, "
+                                        "not from uploads: it cannot be replaced by an upload")
+                if exists:
+                    old = staging / ".replaced"
+                    os.replace(target, old)
                 os.replace(root, target)
             problem = load_problem(target)
             with self._lock:

@@ -14,8 +14,12 @@ Our extensions (absent from official exports, all optional):
     problem.json  "checker_convention": "cms" (default) | "testlib" for checker/checker.cpp;
                   without a checker, "white_diff" (default) | "token_diff", plus "checker_flags"
                   (so exported Kattis tasks keep their comparator)
+    problem.json  "year": the contest year (written by the open-r1 import; resolves open-r1 rows)
     subtasks/*.json "name": the subtask's name when it differs from the file stem (open-r1 names
-                  that do not sort in dataset order get an index prefix on the file)
+                  that do not sort in dataset order get an index prefix on the file);
+                  "score_type": a registered score type (default GroupMin)
+    problem.json  "output_max_line", "output_max_tokens": bounds on an output before it reaches
+                  the checker (defaults 64 MiB and 2^24 tokens)
 
 The small helpers at the top (typed JSON access, link-stub resolution, source reading) are shared
 with the Kattis and open-r1 loaders: every malformed input must surface as a `ProblemFormatError`
@@ -355,7 +359,13 @@ def _subtasks(folder: Path) -> list[tuple[Subtask, Path]]:
         # "name" is our extension: open-r1 subtask names that do not sort in dataset order keep
         # their name while the file is prefixed with its index.
         name = get_field(data, "name", str, file, default=file.stem)
-        subtasks.append((Subtask(name=name, points=float(points), tests=tuple(dict.fromkeys(tests))), file))
+        # "score_type" is our extension too: any registered score type (CMS's GroupMin by default).
+        score_type = get_field(data, "score_type", str, file, default="GroupMin")
+        if score_type not in registry("ScoreType"):
+            known = ", ".join(registry("ScoreType").names())
+            raise ProblemFormatError(file, f"unknown score type {score_type!r} (known: {known})", "score_type")
+        subtasks.append((Subtask(name=name, points=float(points), tests=tuple(dict.fromkeys(tests)),
+                                 score_type=score_type), file))
     return subtasks
 
 
@@ -388,6 +398,11 @@ def load_tps(path: str | os.PathLike[str]) -> Problem:
         meta_path,
         "memory_limit",
     )
+    bounds = {key: get_field(meta, key, int, meta_path) for key in ("output_max_line", "output_max_tokens")
+              if key in meta}
+    for key, value in bounds.items():
+        if value < 1:
+            raise ProblemFormatError(meta_path, f"must be a positive number, got {value}", key)
     precision = get_field(meta, "score_precision", int, meta_path, default=2)
     if not 0 <= precision <= 10:
         raise ProblemFormatError(meta_path, f"must be between 0 and 10, got {precision}", "score_precision")
@@ -400,6 +415,7 @@ def load_tps(path: str | os.PathLike[str]) -> Problem:
     task_type = task_types.get(task_type_raw)
     params = _task_type_params(meta.get("task_type_params"), meta_path)
     convention = get_field(meta, "checker_convention", str, meta_path, default="cms")
+    year = get_field(meta, "year", int, meta_path, default=None)
     checker_flags = get_field(meta, "checker_flags", list, meta_path, default=[])
     if not all(isinstance(flag, str) for flag in checker_flags):
         raise ProblemFormatError(meta_path, "must be a list of strings", "checker_flags")
@@ -458,8 +474,10 @@ def load_tps(path: str | os.PathLike[str]) -> Problem:
         subtasks=tuple(subtasks),
         tests=tests,
         graders=graders,
+        **bounds,
         checker=checker,
         solutions=reference_solutions(root / "solutions", max_score, verdicts),
+        year=year,
         origin=str(root),
     )
 

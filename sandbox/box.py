@@ -2,8 +2,9 @@
 
 Every restriction is applied here, at `docker run` time, so the image stays a plain image:
 no network, read-only root, every capability dropped except the supervisor's, no new
-privileges, private IPC without /dev/shm, pids and memory caps, tmpfs scratch space, and
-the box's own cgroup directories delegated to the supervisor for per-test accounting.
+privileges, private IPC without /dev/shm or /dev/mqueue, pids and memory caps, tmpfs scratch space, and
+a cgroup subtree of the box's own delegated to the supervisor for per-test accounting
+(`CgroupHost` says how, for cgroup v1 and v2 and either Docker cgroup driver).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import logging
 import os
 import shutil
 import socket
+import subprocess
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import docker
@@ -25,6 +28,7 @@ import docker.errors
 from ..errors import Transient
 from .base import BoxFile
 from .image.wire import IO_MOUNT, SOCKET_NAME
+from .image.cgroups import DELEGATION_ERROR
 from .protocol import RunManyResponse, RunRequest, RunResponse
 from .settings import SandboxSettings
 
@@ -33,6 +37,10 @@ log = logging.getLogger(__name__)
 SUPERVISOR_CAPABILITIES = ["SETUID", "SETGID", "KILL", "CHOWN", "FOWNER", "DAC_OVERRIDE"]
 CGROUP_CONTROLLERS = ("memory", "cpuacct", "pids", "cpu", "freezer")
 CGROUP_PARENT = "ioi-grader"
+CGROUP_MOUNT = "/sandbox/cgroup"  # where the supervisor finds its delegated cgroups
+HOST_CGROUP_FS = "/sys/fs/cgroup"  # the daemon's view: bind sources are host paths
+SYSTEMD_SLICE = "ioi_grader"  # systemd driver, cgroup v2: ioi_grader.slice/ioi_grader-<box>.slice
+SUPERVISOR_PIDS = 64  # the supervisor and the slots' spawners (v1: the container's --pids-limit)
 LABEL_BOX = "ioi-grader.box"
 LABEL_ROLE = "ioi-grader.role"
 LABEL_OWNER = "ioi-grader.owner"
@@ -71,6 +79,121 @@ def owner_alive(token: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class CgroupHost:
+    """How this Docker engine runs containers' cgroups, and so how a box gets a subtree of its own.
+
+    cgroup v1 (cgroupfs driver): the box's directory in each controller,
+    /sys/fs/cgroup/<controller>/ioi-grader/<box>, is the container's --cgroup-parent (so the
+    daemon creates it, as the bind source) and is bind-mounted at /sandbox/cgroup/<controller>.
+
+    cgroup v2 (either driver): the container runs in a private cgroup namespace with a per-box
+    parent, /sys/fs/cgroup/ioi-grader/<box> (cgroupfs) or
+    /sys/fs/cgroup/ioi_grader.slice/ioi_grader-<box>.slice (systemd), which is bind-mounted
+    read-write at /sandbox/cgroup. The container's own cgroup is its only child there; the
+    supervisor moves itself into a leaf of it and makes the slots beside that leaf. The
+    namespace makes the migration rules hold: a process can only be moved between cgroups
+    inside the container's own one, so nothing can be moved out of the box or into it.
+    """
+
+    version: int
+    driver: str  # "cgroupfs" or "systemd"
+
+    @staticmethod
+    def detect(client: docker.DockerClient) -> CgroupHost:
+        try:
+            info = client.info()
+        except docker.errors.APIError as error:
+            raise SandboxError(f"docker info failed: {error}") from error
+        version = int(info.get("CgroupVersion") or 1)  # engines before 20.10 know only v1
+        driver = info.get("CgroupDriver") or "cgroupfs"
+        options = " ".join(info.get("SecurityOptions") or [])
+        if "rootless" in options:
+            raise SandboxUnavailable(
+                "the Docker engine runs rootless, and a rootless engine cannot hand a container a "
+                "writable cgroup of its own: run the workers against a rootful dockerd (the default "
+                "system service) or point DOCKER_HOST at one"
+            )
+        if version == 1 and driver != "cgroupfs":
+            raise SandboxUnavailable(
+                f"on cgroup v1 the sandbox needs Docker's cgroupfs driver, and this engine uses {driver!r}: "
+                'set "exec-opts": ["native.cgroupdriver=cgroupfs"] in /etc/docker/daemon.json and '
+                "restart docker, or boot the host on cgroup v2 (systemd.unified_cgroup_hierarchy=1)"
+            )
+        if version == 2 and driver not in ("cgroupfs", "systemd"):
+            raise SandboxUnavailable(f"unknown Docker cgroup driver {driver!r}")
+        if version not in (1, 2):
+            raise SandboxUnavailable(f"unknown cgroup version {version} reported by the Docker engine")
+        return CgroupHost(version, driver)
+
+    # -- where a box's cgroups live -------------------------------------------------------------
+
+    @staticmethod
+    def slice_name(box: str) -> str:
+        # systemd reads "-" in a slice name as nesting: keep the box name a single level.
+        return f"{SYSTEMD_SLICE}-{box.replace('-', '_')}.slice"
+
+    def parent(self, box: str) -> str:
+        """The container's --cgroup-parent."""
+        if self.version == 2 and self.driver == "systemd":
+            return self.slice_name(box)
+        return f"/{CGROUP_PARENT}/{box}"
+
+    def box_dirs(self, box: str, root: Path | str = HOST_CGROUP_FS) -> list[Path]:
+        """The box's delegated directories, under `root` (the host's cgroup fs, as the daemon
+        sees it for bind sources or as the worker sees it for clean-up)."""
+        root = Path(root)
+        if self.version == 1:
+            return [root / c / CGROUP_PARENT / box for c in CGROUP_CONTROLLERS if (root / c).is_dir()]
+        if self.driver == "systemd":
+            return [root / f"{SYSTEMD_SLICE}.slice" / self.slice_name(box)]
+        return [root / CGROUP_PARENT / box]
+
+    def run_options(self, settings: SandboxSettings, box: str) -> dict:
+        """The `docker run` options that give the box its cgroups."""
+        if self.version == 1:
+            for required in ("memory", "cpuacct", "pids"):
+                if not (settings.cgroup_root / required).is_dir():
+                    raise SandboxUnavailable(
+                        f"cgroup v1 controller {required!r} not found under {settings.cgroup_root}: "
+                        "the sandbox needs the memory, cpuacct and pids controllers mounted"
+                    )
+            volumes = {}
+            for source in self.box_dirs(box, settings.cgroup_root):
+                # The daemon creates the bind source: the box's own cgroup directory, which is
+                # also the container's --cgroup-parent. The supervisor makes one child per slot.
+                controller = source.parent.parent.name
+                volumes[f"{HOST_CGROUP_FS}/{controller}/{CGROUP_PARENT}/{box}"] = {
+                    "bind": f"{CGROUP_MOUNT}/{controller}", "mode": "rw"}
+            memory = f"{settings.supervisor_memory_mib}m"
+            return {"cgroup_parent": self.parent(box), "volumes": volumes, "pids_limit": SUPERVISOR_PIDS,
+                    "mem_limit": memory, "memswap_limit": memory, "environment": {}}
+        (source,) = self.box_dirs(box)
+        return {
+            "cgroupns": "private",
+            "cgroup_parent": self.parent(box),
+            "volumes": {str(source): {"bind": CGROUP_MOUNT, "mode": "rw"}},
+            # The container's cgroup holds every slot: its pids limit is the whole box's, set
+            # from outside. Memory is limited per slot (each run's leaf) and per supervisor leaf.
+            "pids_limit": settings.box_pids_max,
+            "environment": {
+                "IOI_SUPERVISOR_MEMORY": str(settings.supervisor_memory_mib << 20),
+                "IOI_SUPERVISOR_PIDS": str(SUPERVISOR_PIDS),
+            },
+        }
+
+
+_hosts: dict[int, CgroupHost] = {}
+
+
+def cgroup_host(client: docker.DockerClient) -> CgroupHost:
+    """`CgroupHost.detect`, once per client (docker info costs a round trip)."""
+    key = id(client)
+    if key not in _hosts:
+        _hosts[key] = CgroupHost.detect(client)
+    return _hosts[key]
+
+
 class Box:
     """One container. Not thread-safe: the pool hands a box to one thread at a time."""
 
@@ -105,14 +228,18 @@ class Box:
             (self.host_dir / sub).mkdir(mode=0o700)
         if len(str(self.host_dir / SOCKET_NAME)) > 100:
             raise SandboxUnavailable(f"state directory path too long for a unix socket: {self.host_dir}")
-        volumes = {str(self.host_dir): {"bind": IO_MOUNT, "mode": "rw"}}
-        for controller in self._controllers():
-            # The daemon creates the bind source: the box's own cgroup directory, which is
-            # also the container's --cgroup-parent. The supervisor makes one child per slot.
-            source = self.settings.cgroup_root / controller / CGROUP_PARENT / self.name
-            volumes[str(source)] = {"bind": f"/sandbox/cgroup/{controller}", "mode": "rw"}
+        cgroups = cgroup_host(self.client).run_options(self.settings, self.name)
+        volumes = {str(self.host_dir): {"bind": IO_MOUNT, "mode": "rw"}, **cgroups.pop("volumes")}
+        environment = {
+            "IOI_OWNER_UID": str(os.getuid()),
+            "IOI_OWNER_GID": str(os.getgid()),
+            "IOI_BOX_PIDS_MAX": str(self.settings.box_pids_max),
+            "IOI_WIPE_SECONDS": str(self.settings.scratch_wipe_seconds),
+            **cgroups.pop("environment"),
+        }
+        if self.settings.cgroup_hide:
+            environment["IOI_CGROUP_HIDE"] = ",".join(self.settings.cgroup_hide)
         scratch = f"rw,nosuid,nodev,noexec,size={self.settings.scratch_mib}m,mode=711"
-        memory = f"{self.settings.supervisor_memory_mib}m"
         try:
             self._container = self.client.containers.run(
                 self.settings.image,
@@ -122,26 +249,24 @@ class Box:
                 read_only=True,
                 cap_drop=["ALL"],
                 cap_add=SUPERVISOR_CAPABILITIES,
-                security_opt=["no-new-privileges"],
+                security_opt=["no-new-privileges"] + (
+                    [f"seccomp={self.settings.seccomp_profile}"] if self.settings.seccomp_profile else []),
                 ipc_mode="none",
-                pids_limit=64,
-                mem_limit=memory,
-                memswap_limit=memory,
-                cgroup_parent=f"/{CGROUP_PARENT}/{self.name}",
                 hostname="sandbox",
                 tmpfs={
                     "/scratch": scratch,
                     "/box": "rw,nosuid,nodev,exec,size=512m,mode=755",
                     "/trusted": "rw,nosuid,nodev,exec,size=256m,mode=700",
+                    # The engine mounts a writable POSIX message queue filesystem here even with
+                    # private IPC: a plain open() there creates a queue that outlives the run
+                    # (mq_open is denied, open is not). An empty read-only tmpfs replaces it.
+                    "/dev/mqueue": "ro,nosuid,nodev,noexec,size=4k,mode=755",
                 },
                 volumes=volumes,
-                environment={
-                    "IOI_OWNER_UID": str(os.getuid()),
-                    "IOI_OWNER_GID": str(os.getgid()),
-                    "IOI_BOX_PIDS_MAX": str(self.settings.box_pids_max),
-                },
+                environment=environment,
                 labels={LABEL_BOX: self.name, LABEL_ROLE: self.role, LABEL_OWNER: owner_token()},
                 log_config={"type": "json-file", "config": {"max-size": "1m"}},
+                **cgroups,
             )
         except docker.errors.ImageNotFound as error:
             raise SandboxUnavailable(
@@ -149,21 +274,19 @@ class Box:
                 "(or scripts/bootstrap) first"
             ) from error
         except docker.errors.APIError as error:
+            text = str(error)
+            if "read-only file system" in text.lower() and "cgroup" in text:
+                raise SandboxUnavailable(
+                    f"the Docker engine cannot create the box's cgroup ({text}): its /sys/fs/cgroup is "
+                    "mounted read-only. Run dockerd where the cgroup filesystem is writable to it "
+                    "(a rootful engine on the host, or a docker-in-docker container started with "
+                    "--privileged / --cgroupns=host and /sys/fs/cgroup mounted rw)"
+                ) from error
             raise SandboxError(f"could not start box {self.name}: {error}") from error
         self._connect()
         response = self.call({"op": "ping"}, timeout=10)
         log.debug("box %s up: %s", self.name, response)
         return self
-
-    def _controllers(self) -> list[str]:
-        present = [c for c in CGROUP_CONTROLLERS if (self.settings.cgroup_root / c).is_dir()]
-        for required in ("memory", "cpuacct", "pids"):
-            if required not in present:
-                raise SandboxUnavailable(
-                    f"cgroup v1 controller {required!r} not found under {self.settings.cgroup_root}: "
-                    "the sandbox needs a Docker engine with the cgroupfs driver on cgroup v1"
-                )
-        return present
 
     def _connect(self) -> None:
         sock_path = self.host_dir / SOCKET_NAME
@@ -181,6 +304,11 @@ class Box:
             self._container.reload()
             if self._container.status in ("exited", "dead"):
                 logs = self._container.logs(tail=20).decode(errors="replace")
+                if DELEGATION_ERROR in logs:
+                    raise SandboxUnavailable(
+                        f"box {self.name} could not use the cgroups delegated to it ({cgroup_host(self.client)}); "
+                        f"see README, Requirements:\n{logs}"
+                    )
                 raise SandboxError(f"box {self.name} exited while starting:\n{logs}")
             if time.monotonic() > deadline:
                 raise SandboxError(f"box {self.name} did not start within {self.settings.start_timeout:.0f}s")
@@ -197,7 +325,7 @@ class Box:
             self._socket = None
         self._remove_container()
         shutil.rmtree(self.host_dir, ignore_errors=True)
-        remove_box_cgroups(self.settings, self.name)
+        remove_box_cgroups(self.settings, self.name, cgroup_host(self.client))
 
     def _remove_container(self) -> None:
         try:
@@ -255,21 +383,56 @@ class Box:
                 pass  # the thread waiting for the request sees the broken connection itself
 
     def run(self, request: RunRequest) -> RunResponse:
-        # The supervisor enforces each wall limit; this is only the guard against a dead box.
-        longest = max(p.limits.wall for p in request.processes)
-        response = self.call(request.model_dump(exclude_none=True), timeout=longest * len(request.processes) + 30)
+        # The supervisor enforces each wall limit and the wipe budget; this is only the guard
+        # against a dead box.
+        payload = self._scaled(request.model_dump(exclude_none=True))
+        longest = max(p["limits"]["wall"] for p in payload["processes"]) + self.settings.scratch_wipe_seconds
+        response = self.call(payload, timeout=longest * len(payload["processes"]) + 30)
         self.runs += 1
-        return RunResponse.model_validate(response)
+        result = RunResponse.model_validate(self._unscaled(response))
+        self._retire_if_asked([result])
+        return result
 
     def run_many(self, runs: list[dict], stop_on_failure: bool = True) -> RunManyResponse:
         """Run several requests back to back in one round trip. `runs` are RunRequest dicts,
         already validated by the caller (the hot path of many short tests skips re-validating
         one template per test)."""
-        longest = sum(max(p["limits"]["wall"] for p in run["processes"]) for run in runs)
+        runs = [self._scaled(run) for run in runs]
+        longest = sum(max(p["limits"]["wall"] for p in run["processes"]) + self.settings.scratch_wipe_seconds
+                      for run in runs)
         response = self.call({"op": "run_many", "runs": runs, "stop_on_failure": stop_on_failure},
                              timeout=longest + 30)
         self.runs += len(response["results"])
-        return RunManyResponse.model_validate(response)
+        response["results"] = [self._unscaled(result) for result in response["results"]]
+        result = RunManyResponse.model_validate(response)
+        self._retire_if_asked(result.results)
+        return result
+
+    def _retire_if_asked(self, results: list[RunResponse]) -> None:
+        """The results stand, but the supervisor says the box is unfit for another run: once
+        the caller is done with it, the pool replaces it."""
+        for result in results:
+            if result.retire:
+                log.warning("box %s retired by its supervisor: %s", self.name, result.retire)
+                self.broken = True
+
+    def _scaled(self, run: dict) -> dict:
+        """`run` with its CPU and wall limits multiplied by `time_scale` (a copy: callers reuse
+        their request templates)."""
+        scale = self.settings.time_scale
+        if scale == 1:
+            return run
+        processes = [{**p, "limits": {**p["limits"], "cpu": p["limits"]["cpu"] * scale,
+                                      "wall": p["limits"]["wall"] * scale}} for p in run["processes"]]
+        return {**run, "processes": processes}
+
+    def _unscaled(self, response: dict) -> dict:
+        scale = self.settings.time_scale
+        if scale != 1:
+            for process in response["processes"]:
+                process["cpu"] /= scale
+                process["wall"] /= scale
+        return response
 
     # -- the sandbox API (see base.py): files in and out ----------------------------------------
 
@@ -354,22 +517,26 @@ class Box:
         return f"Box({self.name}, role={self.role}, runs={self.runs}{', broken' if self.broken else ''})"
 
 
-def remove_box_cgroups(settings: SandboxSettings, name: str) -> None:
-    """Best effort: only a root worker on the host can remove cgroup directories."""
-    for controller in CGROUP_CONTROLLERS:
-        box_dir = settings.cgroup_root / controller / CGROUP_PARENT / name
+def remove_box_cgroups(settings: SandboxSettings, name: str, host: CgroupHost) -> None:
+    """Best effort: only a worker that sees the host's cgroup filesystem (`cgroup_root`) as
+    root can remove cgroup directories. Removes the box's tree bottom-up (an empty cgroup
+    directory is removed with rmdir, files and all), and on a systemd host stops the box's slice."""
+    for box_dir in host.box_dirs(name, settings.cgroup_root):
         if not box_dir.is_dir():
             continue
-        for child in box_dir.iterdir():
-            if child.is_dir():
-                try:
-                    child.rmdir()
-                except OSError:
-                    pass
+        for path in sorted((p for p in box_dir.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+            try:
+                path.rmdir()
+            except OSError:
+                pass
         try:
             box_dir.rmdir()
         except OSError:
             pass
+    if host.version == 2 and host.driver == "systemd" and shutil.which("systemctl") and os.path.isdir("/run/systemd/system"):
+        # The slice unit systemd made for the box's parent would otherwise stay loaded (empty).
+        subprocess.run(["systemctl", "stop", "--no-block", host.slice_name(name)],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 
 
 def remove_stale_boxes(client: docker.DockerClient, settings: SandboxSettings) -> int:
@@ -385,6 +552,6 @@ def remove_stale_boxes(client: docker.DockerClient, settings: SandboxSettings) -
         except docker.errors.APIError:
             continue
         shutil.rmtree(settings.boxes_dir / name, ignore_errors=True)
-        remove_box_cgroups(settings, name)
+        remove_box_cgroups(settings, name, cgroup_host(client))
         removed += 1
     return removed

@@ -118,6 +118,11 @@ class SandboxPool:
     def size(self) -> int:
         return self.settings.run_boxes
 
+    @property
+    def busy(self) -> int:
+        """Run boxes handed out right now (for the worker's metrics)."""
+        return max(0, self.size - self._idle.qsize())
+
     @contextmanager
     def run_box(self) -> Iterator[Box]:
         """A run box for this thread alone; recycled afterwards if it broke or aged out.

@@ -35,6 +35,10 @@ class Limits(_Message):
     fsize: int = Field(default=wire.DEFAULT_FSIZE, ge=0, description="Largest file the process may write (bytes).")
     nofile: int = Field(default=wire.DEFAULT_NOFILE, ge=16)
     cpus: float = Field(default=wire.DEFAULT_CPUS, gt=0, description="CPU bandwidth cap (cfs quota).")
+    max_line: int = Field(default=wire.DEFAULT_MAX_LINE, ge=1,
+                          description="Longest line an untrusted process's stdout file may hold (bytes).")
+    max_tokens: int = Field(default=wire.DEFAULT_MAX_TOKENS, ge=1,
+                            description="Whitespace-separated tokens an untrusted process's stdout file may hold.")
 
 
 class Stream(_Message):
@@ -57,6 +61,14 @@ class ProcessSpec(_Message):
     cpu_pool: str | None = Field(default=None, description="Processes sharing one CPU budget.")
     ignore_sigpipe: bool = False
     env: dict[str, str] = Field(default_factory=dict)
+    guard_opens: bool = Field(
+        default=False,
+        description="A trusted tool (a compiler) run on untrusted input: every file it opens must be a regular "
+        "file or directory under wire.GUARD_READ_ROOTS or its scratch directory (written only there), or one of "
+        "wire.GUARD_DEVICES; anything else fails with EACCES and a message on stderr. Enforced by a preloaded "
+        "library, so it binds dynamically linked tools only; a submission's own code is held by its uid and "
+        "seccomp instead.",
+    )
 
 
 class StagedFile(_Message):
@@ -97,7 +109,10 @@ class ProcessResult(BaseModel):
     cpu_exceeded: bool
     wall_exceeded: bool
     output_exceeded: bool
+    output_limit_reason: str | None = Field(default=None, description="Which bound on stdout it broke, when not size.")
     exec_error: str | None = None
+    violation: str | None = Field(
+        default=None, description="What it did to the sandbox itself (e.g. a scratch that cannot be wiped).")
 
     @property
     def ok(self) -> bool:
@@ -117,6 +132,7 @@ class RunResponse(BaseModel):
     cancelled: bool = Field(default=False, description="Aborted by a `cancel` naming its tag.")
     collected: list[Collected] = Field(default_factory=list)
     leftover_processes: int = 0
+    retire: str | None = Field(default=None, description="Why the box must serve no further run (set: recycle it).")
     phases: dict[str, float] = Field(default_factory=dict, description="Supervisor timeline, ms (profiling).")
 
 

@@ -41,7 +41,33 @@ class SandboxSettings(BaseModel):
     scratch_mib: int = Field(default=1024, ge=16, description="Size of a box's scratch tmpfs.")
     supervisor_memory_mib: int = Field(default=256, ge=64)
     box_pids_max: int = Field(default=512, ge=16, description="Processes in a whole box at once.")
-    cgroup_root: Path = Path("/sys/fs/cgroup")
+    scratch_wipe_seconds: float = Field(
+        default=20.0, gt=0,
+        description="Longest a box may take to wipe a slot's scratch after a run; past it the test scores RE "
+        "(what it left is the submission's doing) and the box is replaced.",
+    )
+    seccomp_profile: str | None = Field(
+        default_factory=lambda: os.environ.get("IOI_GRADER_DOCKER_SECCOMP") or None,
+        description="Docker's seccomp profile for boxes (a JSON file, or 'unconfined'); unset keeps the engine's "
+        "default. The sandbox's own filter for untrusted code does not rely on it.",
+    )
+    cgroup_root: Path = Field(
+        default_factory=lambda: Path(os.environ.get("IOI_GRADER_CGROUP_ROOT", "/sys/fs/cgroup")),
+        description="Where this process sees the host's cgroup filesystem: cgroup v1 controllers are "
+        "looked up there, and a destroyed box's cgroup directories are removed there (bind sources "
+        "given to the daemon are always host paths under /sys/fs/cgroup).",
+    )
+    time_scale: float = Field(
+        default_factory=lambda: float(os.environ.get("IOI_GRADER_TIME_SCALE") or 1.0), gt=0, le=100,
+        description="For a machine slower than the one the limits were set for (CI's cgroup v2 VM runs "
+        "under software emulation): CPU and wall limits are multiplied by it on the way to the "
+        "supervisor and measured times divided by it on the way back. 1 everywhere else.",
+    )
+    cgroup_hide: list[str] = Field(
+        default_factory=list,
+        description="Test hook: kernel features the supervisor must act as if missing, so that a "
+        "kernel that has them also runs the fallbacks (memory.peak, cgroup.kill, clone_into_cgroup).",
+    )
     start_timeout: float = 60.0
 
     @property

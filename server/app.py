@@ -30,14 +30,20 @@ from ..problems.model import Problem, ProblemFormatError
 from ..problems.store import ProblemExists, ProblemStore, UnknownProblem
 from ..schemas import (
     ErrorBody, Health, LanguageInfo, ProblemDetail, ProblemSummary, RewardDetail, RewardMode, RewardRequest,
-    RewardResponse, SourceFileView, State, SubmissionCreated, SubmissionRequest, SubmissionView, SubtaskSummary,
+    RewardResponse, SourceFileView, State, StatusView, SubmissionCreated, SubmissionRequest, SubmissionView,
+    SubtaskSummary,
 )
 from ..workers.metrics import Metrics
+from ..workers.packages import PackageChanged, PackageUnavailable, RedisPackages
+from ..workers.reconcile import Reconciler
 from ..workers.records import SubmissionRecord
 from ..workers.runtime import WORKER_KEY
-from ..workers.store import STATE_KEY, QueueFull, SubmissionStore, connect
+from ..workers.store import STATE_KEY, QueueFull, SubmissionStore, connect, durability
+from ..workers.telemetry import queue_age, render_worker_series, worker_stats
 from .config import ServiceConfig
+from .publish import ProblemPublisher
 from .reward import prepare_code, reward_of
+from .status import collect_status
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +105,11 @@ def _field_errors(error: RequestValidationError) -> tuple[str, list[dict]]:
     return "invalid request: " + "; ".join(parts[:10]), details
 
 
-def _problem_summary(problem: Problem) -> dict:
+def _problem_summary(problem: Problem, version: str | None = None) -> dict:
     return dict(
         id=problem.id, name=problem.name, task_type=problem.task_type.value, time_limit=problem.time_limit,
         memory_limit=problem.memory_limit, score_precision=problem.score_precision, max_score=problem.max_score,
-        year=problem.year,
+        year=problem.year, version=version, test_count=len(problem.tests),
         subtasks=[SubtaskSummary(name=s.name, points=s.points, tests=len(s.tests)) for s in problem.subtasks],
     )
 
@@ -120,7 +126,12 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
             state["redis"], result_ttl=config.result_ttl, results_dir=config.results_dir, max_queue=config.max_queue
         )
         state["metrics"] = Metrics(state["redis"])
-        reaper = asyncio.create_task(_recover_abandoned_jobs())
+        state["publisher"] = ProblemPublisher(state["problems"], RedisPackages(state["redis"]))
+        with contextlib.suppress(RedisError):
+            risk = await run_in_threadpool(durability, state["redis"])
+            if risk:
+                log.warning("accepted submissions may not survive a crash of Redis: %s", risk)
+        reaper = asyncio.create_task(_reconcile())
         try:
             yield
         finally:
@@ -130,19 +141,22 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
             await state["aredis"].aclose()
             state["redis"].close()
 
-    async def _recover_abandoned_jobs() -> None:
-        """A worker killed mid-job stops heartbeating: requeue its job (or fail it when its
-        retries are spent) within seconds, whether or not any worker is alive to notice."""
+    async def _reconcile() -> None:
+        """On start and then every `recovery_interval`: a worker killed mid-job stops
+        heartbeating, and a job lost to a crash leaves its record pending with nothing behind
+        it; requeue either (or fail it once its attempts are spent) within seconds, whether or
+        not any worker is alive to notice. See `workers.reconcile`."""
+        reconciler = Reconciler(state["store"], min_interval=config.recovery_interval)
         while True:
-            await asyncio.sleep(config.recovery_interval)
             try:
-                recovered = await run_in_threadpool(state["store"].recover_abandoned)
-                if recovered:
-                    log.warning("recovered %d abandoned grading jobs", recovered)
+                done = await run_in_threadpool(reconciler.run_once)
+                if done and done.abandoned:
+                    log.warning("recovered %d abandoned grading jobs", done.abandoned)
             except RedisError as error:
-                log.warning("abandoned-job recovery skipped: %s", error)
-            except Exception:  # noqa: BLE001 - keep the reaper alive
-                log.exception("abandoned-job recovery failed")
+                log.warning("reconciliation skipped: %s", error)
+            except Exception:  # noqa: BLE001 - keep the reconciler alive
+                log.exception("reconciliation failed")
+            await asyncio.sleep(config.recovery_interval)
 
     app = FastAPI(
         title="ioi-grader",
@@ -223,6 +237,7 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
             await run_in_threadpool(store.admit, 1)
         except QueueFull as error:
             raise ApiError(503, str(error), {"Retry-After": str(error.retry_after)}) from None
+        await _name_versions([record], {problem.id: problem})
         await run_in_threadpool(store.enqueue, [record])
         return SubmissionCreated(id=record.id, state=record.state)
 
@@ -247,18 +262,42 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
         )
 
     async def _wait_final(ids: list[str], timeout: float) -> None:
+        """Until every id is final (or gone) or `timeout` passes, whichever is first. Redis
+        restarting meanwhile is waited out; if it is still unreachable at the deadline, the
+        RedisError propagates (503 with Retry-After)."""
         deadline = time.monotonic() + timeout
         delay = 0.01
         keys = [STATE_KEY.format(i) for i in ids]
         pending = list(range(len(ids)))
         while pending:
-            raws = await state["aredis"].mget([keys[i] for i in pending])
+            remaining = deadline - time.monotonic()
+            try:
+                raws = await asyncio.wait_for(state["aredis"].mget([keys[i] for i in pending]),
+                                              max(0.05, remaining))
+            except (RedisError, asyncio.TimeoutError) as error:
+                if time.monotonic() >= deadline:
+                    raise error if isinstance(error, RedisError) else RedisError("Redis did not answer in time")
+                await asyncio.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+                continue
             pending = [i for i, raw in zip(pending, raws) if raw is not None and not State(raw.decode()).final]
             remaining = deadline - time.monotonic()
             if not pending or remaining <= 0:
                 return
             await asyncio.sleep(min(delay, remaining))
             delay = min(delay * 1.5, 0.2)
+
+    async def _name_versions(records: list[SubmissionRecord], problems: dict[str, Problem]) -> None:
+        """Publish each problem's current version and stamp it on the records, so the workers
+        grade exactly that version wherever they run."""
+        versions: dict[str, str] = {}
+        for problem_id, problem in problems.items():
+            try:
+                versions[problem_id] = await run_in_threadpool(state["publisher"].ensure, problem)
+            except (PackageChanged, PackageUnavailable) as error:
+                raise ApiError(503, f"problem {problem_id!r} could not be published: {error}",
+                               {"Retry-After": "5"}) from None
+        for record in records:
+            record.problem_version = versions[record.problem_id]
 
     def _check_subtasks(problem: Problem, options: GradeOptions, field: str) -> None:
         try:
@@ -273,6 +312,7 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
         store: SubmissionStore = state["store"]
         details: list[RewardDetail | None] = [None] * len(body.items)
         records: dict[int, SubmissionRecord] = {}
+        used: dict[str, Problem] = {}
         for index, item in enumerate(body.items):
             where = f"items.{index}"
             try:
@@ -305,11 +345,13 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
             graded = [subtask.name] if subtask is not None and body.mode is not RewardMode.PROBLEM else None
             options = GradeOptions(subtasks=graded, early_stop=body.mode is not RewardMode.TESTS)
             records[index] = SubmissionRecord(problem_id=problem.id, submission=submission, options=options)
+            used[problem.id] = problem
         if records:
             try:
                 await run_in_threadpool(store.admit, len(records))
             except QueueFull as error:
                 raise ApiError(503, str(error), {"Retry-After": str(error.retry_after)}) from None
+            await _name_versions(list(records.values()), used)
             await run_in_threadpool(store.enqueue, list(records.values()), config.reward_ttl)
             await _wait_final([r.id for r in records.values()], body.timeout or config.reward_timeout)
             finished = await run_in_threadpool(store.get_many, [r.id for r in records.values()])
@@ -347,7 +389,17 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
 
     @app.get("/v1/problems", response_model=list[ProblemSummary])
     async def list_problems(_: bool = Depends(authenticated)) -> list[ProblemSummary]:
-        return [ProblemSummary(**_problem_summary(p)) for p in state["problems"].all()]
+        def summaries() -> list[ProblemSummary]:
+            return [ProblemSummary(**_problem_summary(p, _version(p))) for p in state["problems"].all()]
+
+        return await run_in_threadpool(summaries)
+
+    def _version(problem: Problem) -> str | None:
+        try:
+            return state["publisher"].version(problem)
+        except (OSError, ProblemFormatError, UnknownProblem) as error:
+            log.warning("no content hash for %s: %s", problem.id, error)
+            return None
 
     @app.get("/v1/problems/{problem_id}", response_model=ProblemDetail, responses={404: {"model": ErrorBody}})
     async def get_problem(problem_id: str, is_admin: bool = Depends(authenticated)) -> ProblemDetail:
@@ -357,7 +409,7 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
         if is_admin and not config.open_access:
             private = dict(checker=problem.checker.kind.value, tests=list(problem.tests))
         return ProblemDetail(
-            **_problem_summary(problem), languages=usable,
+            **_problem_summary(problem, await run_in_threadpool(_version, problem)), languages=usable,
             headers=[SourceFileView(name=h.name, content=h.content) for h in problem.headers], **private,
         )
 
@@ -367,19 +419,22 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
                   "application/zip": {"schema": {"type": "string", "format": "binary"}},
                   "application/gzip": {"schema": {"type": "string", "format": "binary"}},
                   "application/x-tar": {"schema": {"type": "string", "format": "binary"}}}}})
-    async def upload_problem(request: Request, _: None = Depends(admin)) -> ProblemSummary:
+    async def upload_problem(
+        request: Request, _: None = Depends(admin),
+        replace: bool = Query(default=False, description="Replace an uploaded problem of the same id (a new version)."),
+    ) -> ProblemSummary:
         """Upload a TPS or Kattis package as a .zip or .tar(.gz) body; it is loaded and
         validated before it is accepted."""
         data = await request.body()
         if not data:
             raise ApiError(422, "body: empty; send the package archive as the request body")
         try:
-            problem = await run_in_threadpool(state["problems"].add_archive, data, "upload")
+            problem = await run_in_threadpool(state["problems"].add_archive, data, "upload", replace)
         except ProblemExists as error:
             raise ApiError(409, str(error)) from None
         except ProblemFormatError as error:
             raise ApiError(422, f"package: {error}") from None
-        return ProblemSummary(**_problem_summary(problem))
+        return ProblemSummary(**_problem_summary(problem, await run_in_threadpool(_version, problem)))
 
     # -- operations ----------------------------------------------------------------------------
 
@@ -401,6 +456,11 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
                         sandbox_images=sorted(images), queue_depth=depth)
         return JSONResponse(health.model_dump(), status_code=200 if health.status == "ok" else 503)
 
+    @app.get("/v1/status", response_model=StatusView)
+    async def status(_: bool = Depends(authenticated)) -> StatusView:
+        """Workers (boxes, throughput, problem cache), the queue and the last errors."""
+        return await run_in_threadpool(collect_status, state["redis"], state["store"])
+
     @app.get("/metrics", response_class=PlainTextResponse)
     async def metrics() -> PlainTextResponse:
         store: SubmissionStore = state["store"]
@@ -410,9 +470,11 @@ def create_app(config: ServiceConfig, problems: ProblemStore | None = None) -> F
             workers = sum(1 for _ in state["redis"].scan_iter(match=WORKER_KEY.format("*"), count=100))
             return state["metrics"].render({
                 "ioi_grader_queue_depth": ("Submissions waiting for a worker.", store.depth()),
+                "ioi_grader_queue_age_seconds": ("Seconds the oldest queued submission has waited.",
+                                                 round(queue_age(store.queue), 3)),
                 "ioi_grader_jobs_running": ("Submissions being graded now.", started),
                 "ioi_grader_workers": ("Workers alive.", workers),
-            })
+            }) + render_worker_series(worker_stats(state["redis"]))
 
         return PlainTextResponse(await run_in_threadpool(collect), media_type="text/plain; version=0.0.4")
 

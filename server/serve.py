@@ -1,12 +1,15 @@
 """`ioi-grader serve`: the whole service on one machine, in one command.
 
-A private redis-server with append-only persistence (unless REDIS_URL is set), N worker
-processes (restarted if they die), and the API in this process. Stopping it (Ctrl-C,
-SIGTERM) stops the workers after their current job and shuts Redis down cleanly.
+A private redis-server with append-only persistence (unless REDIS_URL is set; restarted, from
+its append-only file, if it dies), N worker processes (restarted if they die), and the API in
+this process. Stopping it (Ctrl-C, SIGTERM) stops the workers after their current job and
+shuts Redis down cleanly.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import shutil
@@ -15,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import uvicorn
@@ -43,6 +47,8 @@ class PrivateRedis:
         self.dir = data_dir / "redis"
         self.socket = data_dir / "redis.sock"
         self.process: subprocess.Popen | None = None
+        self.restarts = 0
+        self._stopping = threading.Event()
 
     @property
     def url(self) -> str:
@@ -71,7 +77,23 @@ class PrivateRedis:
                 time.sleep(0.05)
         raise ServeError("redis-server did not start")
 
+    def supervise(self, interval: float = 0.5) -> None:
+        """Restart redis-server whenever it dies; it reloads its append-only file."""
+
+        def watch() -> None:
+            while not self._stopping.wait(interval):
+                if self.process is not None and self.process.poll() is not None:
+                    log.warning("redis-server exited with %s; restarting it", self.process.returncode)
+                    try:
+                        self.start()
+                        self.restarts += 1
+                    except ServeError as error:
+                        log.error("could not restart redis-server: %s", error)
+
+        threading.Thread(target=watch, name="redis-watch", daemon=True).start()
+
     def stop(self) -> None:
+        self._stopping.set()
         if self.process and self.process.poll() is None:
             try:
                 Redis(unix_socket_path=str(self.socket)).shutdown(nosave=False)
@@ -92,6 +114,7 @@ class WorkerProcesses:
         self._stopping = threading.Event()
         self._watcher = threading.Thread(target=self._watch, name="worker-watch", daemon=True)
         self.restarts = 0
+        self._spawned = 0
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -101,8 +124,10 @@ class WorkerProcesses:
 
     def _spawn(self, index: int) -> None:
         log_file = open(self.log_dir / f"worker-{index}.log", "ab")  # noqa: SIM115 - owned by the child
+        self._spawned += 1
+        # A new name each start: RQ keeps a SIGKILLed worker's name registered for a while.
         self.processes[index] = subprocess.Popen(
-            self.command + ["--name", f"{os.uname().nodename}-serve-{os.getpid()}-{index}"],
+            self.command + ["--name", f"{os.uname().nodename}-serve-{os.getpid()}-{index}-{self._spawned}"],
             stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
         )
         log_file.close()
@@ -131,12 +156,56 @@ class WorkerProcesses:
                 process.wait()
 
 
+@dataclass
+class DatasetSpec:
+    """A dataset `serve --dataset` imports and serves."""
+
+    source: str
+    tests: str | None = None
+    years: list[int] | None = None
+
+
+IMPORTED_MARKER = ".ioi-serve-imported.json"
+
+
+def dataset_folder(data_dir: Path, spec: DatasetSpec) -> Path:
+    slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in spec.source.strip("/").split("/", 1)[-1])[:40]
+    digest = hashlib.sha256(json.dumps(asdict(spec), sort_keys=True).encode()).hexdigest()[:10]
+    return data_dir / "datasets" / f"{slug}-{digest}"
+
+
+def prepare_datasets(specs: list[DatasetSpec], data_dir: Path, refresh: bool = False) -> list[Path]:
+    """Import each dataset on first start; afterwards serve the folder as it is (no network,
+    no reading of the source) unless `refresh`."""
+    from ..problems.importing import Progress, import_datasets
+
+    folders = []
+    for spec in specs:
+        folder = dataset_folder(data_dir, spec)
+        marker = folder / IMPORTED_MARKER
+        if not refresh and marker.is_file():
+            print(f"ioi-grader: serving {spec.source} from {folder} (imported before; --refresh-datasets "
+                  "checks for changes)", file=sys.stderr)
+            folders.append(folder)
+            continue
+        print(f"ioi-grader: importing {spec.source} into {folder}", file=sys.stderr)
+        outcomes = import_datasets(spec.source, folder, tests=spec.tests, years=spec.years, progress=Progress())
+        if outcomes.get("failed"):
+            raise ServeError(f"{outcomes['failed']} problem(s) of {spec.source} failed to import (see above); "
+                             f"fix the source or serve the rest with --problems {folder}")
+        marker.write_text(json.dumps({**asdict(spec), "imported_at": time.time()}))
+        folders.append(folder)
+    return folders
+
+
 def serve(
     *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, problem_dirs: list[Path],
     data_dir: Path | None = None, boxes_per_worker: int | None = None, results_dir: Path | None = None,
+    datasets: list[DatasetSpec] | None = None, refresh_datasets: bool = False,
 ) -> None:
     data_dir = Path(data_dir or default_state_dir() / "service")
     data_dir.mkdir(parents=True, exist_ok=True)
+    problem_dirs = list(problem_dirs) + prepare_datasets(list(datasets or []), data_dir, refresh_datasets)
     upload_dir = data_dir / "problems"
     config_probe = ServiceConfig(redis_url="redis://unused")
     if config_probe.open_access and host not in LOOPBACK:
@@ -151,9 +220,10 @@ def serve(
     if not redis_url:
         redis_server = PrivateRedis(data_dir)
         redis_url = redis_server.start()
+        redis_server.supervise()
     boxes = boxes_per_worker or max(1, (os.cpu_count() or 1) // max(1, workers))
     command = [sys.executable, "-m", "ioi_grader.cli", "worker", "--redis-url", redis_url, "--boxes", str(boxes),
-               "--upload-dir", str(upload_dir)]
+               "--upload-dir", str(upload_dir), "--cache-dir", str(data_dir / "packages")]
     for directory in problem_dirs:
         command += ["--problems", str(directory)]
     if results_dir:

@@ -72,7 +72,7 @@ class Batch(TaskType):
                 slot=user_slot(0), argv=program.argv(program_path), stdin=Stream(file="/io/in/-"),
                 stdout=Stream(file="/io/out/-", write=True),
                 limits=Limits(cpu=limits.time, wall=limits.wall, memory=limits.memory, pids=USER_PIDS,
-                              fsize=limits.output),
+                              fsize=limits.output, max_line=limits.max_line, max_tokens=limits.max_tokens),
             )])
             template = request.model_dump(exclude_none=True)
             if len(self._templates) > 64:

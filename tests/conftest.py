@@ -17,6 +17,7 @@ import sys
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/paths.py, tests/tasks.py
 
 from paths import EXAMPLES, FIXTURES, REPO, SHARED_DATA  # noqa: E402,F401
+import verdict_matrix  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +44,7 @@ def sandbox_pool(state_dir):
 def grader(sandbox_pool):
     from ioi_grader.grading.grader import Grader
 
-    grader = Grader(sandbox_pool)
+    grader = verdict_matrix.recording(Grader(sandbox_pool))
     yield grader
     grader.close()
 
@@ -59,3 +60,7 @@ def fake_grader(tmp_path_factory):
     yield grader
     grader.close()
 
+
+@pytest.fixture(autouse=True)
+def _name_the_verdict_matrix_row(request):
+    verdict_matrix.current_test = request.node.nodeid

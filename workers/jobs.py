@@ -35,8 +35,10 @@ def grade_submission(submission_id: str) -> None:
     if record.state.final:
         return  # an earlier attempt finished it and died before telling RQ
     record = store.set_state(record, State.COMPILING, attempts=record.attempts + 1, worker=runtime.name)
+    if record.state.final:
+        return  # another execution of this job finished it meanwhile: its result stands
     try:
-        problem = runtime.problems.get(record.problem_id)
+        problem = runtime.problem_for(record)
     except UnknownProblem as error:
         store.set_state(record, State.FAILED, error=str(error))
         runtime.metrics.count("ioi_grader_submissions_total", state="failed")

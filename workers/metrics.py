@@ -3,7 +3,12 @@ renders one Prometheus view of all of them."""
 
 from __future__ import annotations
 
+import logging
+
 from redis import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 COUNTERS = "ioi:metrics:counters"
 HISTOGRAM = "ioi:metrics:hist:{}"
@@ -16,11 +21,17 @@ HELP = {
     "ioi_grader_tests_total": ("counter", "Tests run, by status."),
     "ioi_grader_sandbox_recycles_total": ("counter", "Sandbox boxes replaced (aged out or broken)."),
     "ioi_grader_reward_items_total": ("counter", "Completions answered by /v1/reward, by outcome."),
+    "ioi_grader_problem_cache_total": ("counter", "Jobs by whether their problem version was on the worker's host."),
+    "ioi_grader_package_fetch_bytes_total": ("counter", "Problem package bytes workers fetched from Redis."),
     "ioi_grader_task_errors_total": ("counter", "Submissions failed because their task is broken, by problem."),
     "ioi_grader_solution_cpu_seconds_total": ("counter", "CPU seconds submissions used in their tests."),
     "ioi_grader_wasted_cpu_seconds_total": (
         "counter", "Of which, spent after the test could no longer change a score (before its cancel took effect)."),
     "ioi_grader_tests_cancelled_total": ("counter", "Tests cancelled in a box once no undecided subtask needed them."),
+    "ioi_grader_results_suppressed_total": (
+        "counter", "Results dropped because the submission was final already (a job that ran twice)."),
+    "ioi_grader_reconciled_total": (
+        "counter", "Pending submissions whose job was lost, requeued or failed by the reconciler."),
     "ioi_grader_compile_seconds": ("histogram", "Wall time of one submission's compilation."),
     "ioi_grader_test_seconds": ("histogram", "Wall time of one test run, as measured by the sandbox."),
 }
@@ -39,7 +50,10 @@ class Metrics:
 
     def count(self, name: str, amount: float = 1, **labels: str) -> None:
         if amount:
-            self.redis.hincrbyfloat(COUNTERS, _series(name, labels), amount)
+            try:
+                self.redis.hincrbyfloat(COUNTERS, _series(name, labels), amount)
+            except RedisError as error:  # a sample lost while Redis restarts must not fail the job
+                log.debug("metric %s not counted: %s", name, error)
 
     def observe(self, name: str, value: float) -> None:
         self.observe_many(name, [value])
@@ -49,14 +63,17 @@ class Metrics:
         if not values:
             return
         counts = {f"{bound}": sum(1 for v in values if v <= bound) for bound in BUCKETS}
-        with self.redis.pipeline(transaction=False) as pipe:
-            key = HISTOGRAM.format(name)
-            for bound, count in counts.items():
-                if count:
-                    pipe.hincrby(key, bound, count)
-            pipe.hincrby(key, "+Inf", len(values))
-            pipe.hincrbyfloat(key, "sum", sum(values))
-            pipe.execute()
+        try:
+            with self.redis.pipeline(transaction=False) as pipe:
+                key = HISTOGRAM.format(name)
+                for bound, count in counts.items():
+                    if count:
+                        pipe.hincrby(key, bound, count)
+                pipe.hincrby(key, "+Inf", len(values))
+                pipe.hincrbyfloat(key, "sum", sum(values))
+                pipe.execute()
+        except RedisError as error:  # a sample lost while Redis restarts must not fail the job
+            log.debug("metric %s not observed: %s", name, error)
 
     def render(self, gauges: dict[str, tuple[str, float]]) -> str:
         """Prometheus text format: the shared counters and histograms plus `gauges`

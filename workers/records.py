@@ -35,3 +35,5 @@ class SubmissionRecord(BaseModel):
     result: GradeResult | None = None
     error: str | None = None
     worker: str | None = None
+    problem_version: str | None = Field(
+        default=None, description="Content hash of the problem version to grade with (set by the API).")

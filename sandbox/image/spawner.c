@@ -14,9 +14,16 @@
  * which is close-on-exec: it reads EOF when the exec succeeded.
  *
  * Message fields, in order: uid, cwd, keep (fds that become 0..keep-1), flags (bit 0: ignore
- * SIGPIPE, bit 1: a seccomp program fd follows the error fd), rlimit count, "name=soft:hard"
- * rlimits, argv count, argv..., then envp entries to the end. File descriptors: the keep fds,
- * the error fd, then the seccomp program fd.
+ * SIGPIPE, bit 1: a seccomp program fd follows the error fd, bit 2: a cgroup directory fd
+ * comes last), rlimit count, "name=soft:hard" rlimits, argv count, argv..., then envp entries
+ * to the end. File descriptors: the keep fds, the error fd, the seccomp program fd, the cgroup fd.
+ *
+ * On cgroup v1 the spawner lives in the slot's cgroups and its clones are born there. On v2
+ * it lives in the supervisor's leaf and each request names the run's leaf: the child is born
+ * in it with clone3(CLONE_INTO_CGROUP) (Linux 5.7+). Where clone3 or that flag is missing,
+ * the child joins the leaf itself (writes 0 to its cgroup.procs) before it drops privileges,
+ * i.e. before it runs anything of the request's; IOI_CGROUP_HIDE=clone_into_cgroup forces
+ * that path for the tests.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -46,6 +53,21 @@
 #define MAX_ITEMS 4096
 #define FLAG_IGNORE_SIGPIPE 1
 #define FLAG_SECCOMP 2
+#define FLAG_CGROUP 4
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+
+/* struct clone_args of <linux/sched.h> (5.7 layout), spelled out: that header clashes with glibc's. */
+struct spawner_clone_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+static int clone_into_cgroup_works = 1;
 
 static int error_fd = -1;
 
@@ -130,13 +152,32 @@ struct request {
     char **envp;
     int fds[MAX_FDS];
     int fd_count;
+    int join_cgroup; /* set in the child when it was not cloned into its cgroup */
 };
+
+/* A child of the supervisor (CLONE_PARENT), born in the request's cgroup when it names one. */
+static pid_t clone_child(struct request *r) {
+    if ((r->flags & FLAG_CGROUP) && clone_into_cgroup_works) {
+        struct spawner_clone_args args;
+        memset(&args, 0, sizeof args);
+        args.flags = CLONE_PARENT | CLONE_INTO_CGROUP;
+        args.exit_signal = SIGCHLD;
+        args.cgroup = (uint64_t)r->fds[r->fd_count - 1];
+        pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+        if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL)) return pid;
+        clone_into_cgroup_works = 0; /* an older kernel: join from the child from now on */
+    }
+    pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
+    if (pid == 0) r->join_cgroup = (r->flags & FLAG_CGROUP) != 0;
+    return pid;
+}
 
 /* In the child: never returns. */
 static void become(struct request *r) {
     int keep = (int)r->keep;
     int has_seccomp = (r->flags & FLAG_SECCOMP) != 0;
-    if (r->fd_count != keep + 1 + has_seccomp) {
+    int has_cgroup = (r->flags & FLAG_CGROUP) != 0;
+    if (r->fd_count != keep + 1 + has_seccomp + has_cgroup) {
         error_fd = -1;
         _exit(126);
     }
@@ -148,6 +189,12 @@ static void become(struct request *r) {
     }
     error_fd = high[keep];
     int seccomp_fd = has_seccomp ? high[keep + 1] : -1;
+    if (has_cgroup && r->join_cgroup) {
+        /* No CLONE_INTO_CGROUP: join the run's leaf before anything of the request runs. */
+        int procs = openat(high[keep + 1 + has_seccomp], "cgroup.procs", O_WRONLY | O_CLOEXEC);
+        if (procs < 0 || write(procs, "0", 1) != 1) fail("spawner: cannot join the run's cgroup: %s", strerror(errno));
+        close(procs);
+    }
     for (int target = 0; target < keep; target++)
         if (dup2(high[target], target) < 0) fail("spawner: dup2: %s", strerror(errno));
     close_fds_from(keep, error_fd, seccomp_fd);
@@ -207,6 +254,8 @@ int main(void) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    const char *hidden = getenv("IOI_CGROUP_HIDE");
+    if (hidden && strstr(hidden, "clone_into_cgroup")) clone_into_cgroup_works = 0;
     for (;;) {
         char control[CMSG_SPACE(sizeof(int) * MAX_FDS)];
         struct iovec io = {.iov_base = data, .iov_len = sizeof data - 1};
@@ -227,7 +276,7 @@ int main(void) {
         if ((message.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || parse(data, (size_t)size, &request) != 0) {
             reply = -EINVAL;
         } else {
-            pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
+            pid_t pid = clone_child(&request);
             if (pid == 0) become(&request);
             reply = pid < 0 ? -errno : pid;
         }

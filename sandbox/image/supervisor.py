@@ -55,28 +55,52 @@ BOX_DIR = "/box"  # submission executables: root-owned, read+exec for everyone
 TRUSTED_DIR = "/trusted"  # checker/manager executables: owned by the trusted uid, 0700
 
 SPAWNER = "/opt/ioi-grader/spawner"
+FILEGUARD = "/opt/ioi-grader/fileguard.so"
 TRUSTED_UID = 60000
 USER_UID_BASE = 60010
 MAX_USER_SLOTS = wire.MAX_USER_SLOTS
 SLOTS = list(wire.SLOTS)
 
+# The spawner's environment: only the test hook that forces its fallback for joining a cgroup.
+SPAWNER_ENV = {k: v for k, v in os.environ.items() if k == "IOI_CGROUP_HIDE"}
+
 OWNER_UID = int(os.environ.get("IOI_OWNER_UID", "0"))
 OWNER_GID = int(os.environ.get("IOI_OWNER_GID", "0"))
 BOX_PIDS_MAX = int(os.environ.get("IOI_BOX_PIDS_MAX", "512"))
+SUPERVISOR_MEMORY = int(os.environ.get("IOI_SUPERVISOR_MEMORY", "0"))  # bytes, v2 (v1: the container's limit)
+SUPERVISOR_PIDS = int(os.environ.get("IOI_SUPERVISOR_PIDS", "0"))
+
+# Seconds the wipe of one slot's scratch may take after a run (see `wipe_dir`).
+WIPE_SECONDS = float(os.environ.get("IOI_WIPE_SECONDS", "20"))
 
 CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 
 # Syscalls untrusted code never needs and that would let it reach outside its test: the
-# network or a peer via sockets, other processes' memory, SysV IPC shared between the user
-# processes of a Communication task, new namespaces, kernel attack surface.
+# network or a peer via sockets (socketpair too: a datagram pair bound to an abstract name is a
+# channel between the processes of a run), other processes' memory, SysV IPC shared between the
+# user processes of a Communication task, new namespaces, kernel attack surface.
 DENIED_SYSCALLS = (
-    "socket", "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
+    "socket", "socketpair", "bind", "connect", "listen", "accept", "accept4", "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
     "shmget", "shmat", "msgget", "msgsnd", "msgrcv", "semget", "semop", "semtimedop", "mq_open",
     "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "keyctl", "add_key",
     "request_key", "bpf", "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter",
     "io_uring_register", "personality", "quotactl", "syslog", "acct", "kexec_load", "init_module",
     "finit_module", "delete_module", "reboot", "swapon", "swapoff", "sethostname", "setdomainname",
     "open_by_handle_at", "name_to_handle_at", "fanotify_init", "lookup_dcookie", "vhangup",
+    "fsopen", "fsconfig", "fsmount", "fspick", "open_tree", "move_mount", "mount_setattr", "kexec_file_load",
+)
+# clone() flags that create namespaces: refused by our filter itself, whatever seccomp profile
+# the engine applies (Docker's default one refuses them too, other profiles may not). clone3
+# passes its flags in memory, where a filter cannot look, so it fails with ENOSYS and libc falls
+# back to clone(), which can be checked: threads and fork keep working.
+NAMESPACE_CLONE_FLAGS = (
+    0x00020000,  # CLONE_NEWNS
+    0x02000000,  # CLONE_NEWCGROUP
+    0x04000000,  # CLONE_NEWUTS
+    0x08000000,  # CLONE_NEWIPC
+    0x10000000,  # CLONE_NEWUSER
+    0x20000000,  # CLONE_NEWPID
+    0x40000000,  # CLONE_NEWNET
 )
 
 
@@ -126,12 +150,14 @@ class Spawner:
     def __init__(self, cgroup: "SlotCgroup"):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            self.pid = os.posix_spawn(SPAWNER, [SPAWNER], {}, file_actions=[(os.POSIX_SPAWN_DUP2, theirs.fileno(), 3)],
-                                      setsid=True)
+            self.pid = os.posix_spawn(SPAWNER, [SPAWNER], SPAWNER_ENV,
+                                      file_actions=[(os.POSIX_SPAWN_DUP2, theirs.fileno(), 3)], setsid=True)
         finally:
             theirs.close()
         self.socket = ours
-        cgroup.adopt(self.pid)  # once per spawner: its children are born in the slot
+        if cgroup.adopts_spawner:
+            cgroup.adopt(self.pid)  # v1, once per spawner: its children are born in the slot
+        # v2: the spawner stays in the supervisor's leaf and clones into each run's leaf.
 
     def spawn(self, fields: list[str], fds: list[int]) -> int:
         payload = b"\0".join(f.encode() for f in fields) + b"\0"
@@ -178,16 +204,90 @@ def scratch_of(slot: str) -> str:
     return os.path.join(SCRATCH_DIR, slot)
 
 
-def wipe_dir(path: str) -> None:
-    """Remove everything inside `path` (never following symlinks), keep `path` itself."""
-    for entry in os.scandir(path):
-        if entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path, ignore_errors=True)
-            if os.path.lexists(entry.path):  # a directory made unwritable to its owner
-                os.chmod(entry.path, 0o700)
-                shutil.rmtree(entry.path)
-        else:
-            os.unlink(entry.path)
+class WipeFailed(Exception):
+    """Something a run left in a directory could not be removed (in time)."""
+
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+SUBDIRS_REMEMBERED = 4096  # subdirectory names kept per level of a wipe; more are found by a rescan
+
+
+def _clear_entries(fd: int, deadline: float) -> tuple[list[str], bool]:
+    """Unlink every non-directory in the directory `fd`. Returns the subdirectories left, and
+    whether that list is complete (it stops at SUBDIRS_REMEMBERED names)."""
+    subdirs: list[str] = []
+    with os.scandir(fd) as entries:
+        for entry in entries:
+            if time.monotonic() > deadline:
+                raise WipeFailed("wiping took too long")
+            if entry.is_dir(follow_symlinks=False):
+                if len(subdirs) == SUBDIRS_REMEMBERED:
+                    return subdirs, False
+                subdirs.append(entry.name)
+            else:
+                os.unlink(entry.name, dir_fd=fd)
+    return subdirs, True
+
+
+def _open_subdir(name: str, parent: int) -> int:
+    try:
+        return os.open(name, _DIR_FLAGS, dir_fd=parent)
+    except PermissionError:  # a directory its owner made unreadable (without DAC_OVERRIDE)
+        os.chmod(name, 0o700, dir_fd=parent)
+        return os.open(name, _DIR_FLAGS, dir_fd=parent)
+
+
+def wipe_dir(path: str, budget: float | None = None) -> None:
+    """Remove everything inside `path`, keep `path` itself; raise WipeFailed if that fails.
+
+    A run decides the shape of what it leaves behind, so this must not depend on it: the walk
+    is iterative (no recursion limit) and fd-relative (no PATH_MAX, never follows a symlink),
+    holding two descriptors whatever the depth: it descends one level at a time and climbs
+    back through "..", which nothing can move while the slot is empty. `budget` bounds the
+    seconds it may take (a run that makes millions of inodes must not hold the box forever).
+    """
+    deadline = time.monotonic() + (WIPE_SECONDS if budget is None else budget)
+    try:
+        root = os.open(path, _DIR_FLAGS)
+    except OSError as error:
+        raise WipeFailed(f"cannot open {path}: {error}") from error
+    fd = root
+    # One entry per level below `root`, down to `fd`: (its name, the subdirectories of its
+    # parent still to remove after it, whether that list is complete).
+    levels: list[tuple[str, list[str], bool]] = []
+    try:
+        subdirs, complete = _clear_entries(fd, deadline)
+        while True:
+            if subdirs:
+                child = subdirs.pop()
+                sub = _open_subdir(child, fd)
+                if fd != root:
+                    os.close(fd)
+                fd = sub
+                levels.append((child, subdirs, complete))
+                subdirs, complete = _clear_entries(fd, deadline)
+                continue
+            if not complete:  # more subdirectories than it remembered: look again
+                subdirs, complete = _clear_entries(fd, deadline)
+                continue
+            if not levels:
+                return
+            # `fd` is empty: remove it from its parent and go on with the parent's list.
+            name, subdirs, complete = levels.pop()
+            parent = root if not levels else os.open("..", _DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = parent
+            os.rmdir(name, dir_fd=fd)
+            if time.monotonic() > deadline:
+                raise WipeFailed("wiping took too long")
+    except OSError as error:
+        raise WipeFailed(f"cannot wipe {path}: {error}") from error
+    finally:
+        if fd != root:
+            os.close(fd)
+        os.close(root)
 
 
 def setup_scratch() -> None:
@@ -218,6 +318,9 @@ def export_seccomp_program() -> int:
             syscall_filter.add_rule(seccomp.ERRNO(errno.EPERM), name)
         except (RuntimeError, ValueError, OSError):
             pass  # not a syscall on this architecture
+    for flag in NAMESPACE_CLONE_FLAGS:
+        syscall_filter.add_rule(seccomp.ERRNO(errno.EPERM), "clone", seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))
+    syscall_filter.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
     fd = os.memfd_create("seccomp-bpf", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
     with os.fdopen(os.dup(fd), "wb") as handle:
         syscall_filter.export_bpf(handle)
@@ -225,6 +328,51 @@ def export_seccomp_program() -> int:
     if os.fstat(fd).st_size == 0:
         raise SystemExit("supervisor: empty seccomp program")
     return fd
+
+
+# bytes.translate table: whitespace (as C's isspace, what checkers' tokenizers split on) -> b" ",
+# anything else -> b"x"; a token then starts wherever b" x" occurs.
+_SHAPE = bytes(0x20 if chr(b) in " \t\n\r\x0b\x0c" else 0x78 for b in range(256))
+
+
+def output_shape_violation(path: str, max_line: int, max_tokens: int) -> str | None:
+    """Why the output file at `path` is out of bounds for a checker (a line longer than
+    `max_line` bytes, more than `max_tokens` whitespace-separated tokens), or None.
+
+    Streams the file in chunks no longer than `max_line`, so a line inside one chunk is always
+    short enough and only the line left open across chunk ends needs counting; small outputs,
+    which cannot break either bound, are not read at all."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        size = os.fstat(fd).st_size
+        if size <= max_line and (size + 1) // 2 <= max_tokens:
+            return None
+        chunk_size = max(1, min(1 << 20, max_line))
+        open_line = 0  # bytes of the line still open at the end of what was read so far
+        tokens, in_token = 0, False
+        while chunk := os.read(fd, chunk_size):
+            first = chunk.find(b"\n")
+            if first < 0:
+                open_line += len(chunk)
+            elif open_line + first > max_line:
+                break
+            else:
+                open_line = len(chunk) - 1 - chunk.rfind(b"\n")
+            if open_line > max_line:
+                break
+            shape = chunk.translate(_SHAPE)
+            tokens += shape.count(b" x") + (shape[0] == 0x78 and not in_token)
+            in_token = shape[-1] == 0x78
+            if tokens > max_tokens:
+                return f"Output has more than {max_tokens} tokens"
+        else:
+            return None
+        return f"Output has a line longer than {max_line} bytes"
+    finally:
+        os.close(fd)
 
 
 class Process:
@@ -247,6 +395,8 @@ class Process:
         self.fsize_limit = int(limits.get("fsize", wire.DEFAULT_FSIZE))
         self.nofile_limit = int(limits.get("nofile", wire.DEFAULT_NOFILE))
         self.cpus = float(limits.get("cpus", wire.DEFAULT_CPUS))
+        self.max_line = int(limits.get("max_line", wire.DEFAULT_MAX_LINE))
+        self.max_tokens = int(limits.get("max_tokens", wire.DEFAULT_MAX_TOKENS))
         self.cpu_pool = spec.get("cpu_pool") or f"#{index}"
         self.untrusted = self.slot != wire.TRUSTED
         self.ignore_sigpipe = bool(spec.get("ignore_sigpipe", False))
@@ -259,6 +409,7 @@ class Process:
         self.killed_for = None  # "cpu" | "wall" once we killed it for a limit
         self.exec_error = None
         self.output_files: list[str] = []  # files it writes through stdout/stderr
+        self.stdout_file: str | None = None  # its stdout, when that is a file
         self.max_rss = 0  # bytes, of the largest process it waited for (wait4)
         self.error_pipe = -1  # read end of the pipe the spawner reports exec failures on
 
@@ -311,10 +462,12 @@ class Run:
             os.fchmod(read_end, 0o666)
             os.fchmod(write_end, 0o666)
             self.pipes[name] = (read_end, write_end)
+        if sup.tainted:
+            raise Anomaly(f"box retired: {sup.tainted}")
         try:
             for process in self.processes:
                 process.cgroup = sup.cgroups[process.slot]
-                if process.cgroup.pids():
+                if process.cgroup.occupied():
                     raise Anomaly(f"slot {process.slot} still has processes before the run")
                 # Its scratch directory is empty: every run wipes the slots it used when it ends.
             self._stage_files()
@@ -336,18 +489,30 @@ class Run:
             cgroup = process.cgroup
             killed = cgroup.kill_all()
             if killed is None:
-                raise Anomaly(f"slot {process.slot}: processes survived SIGKILL")
+                raise Anomaly(f"slot {process.slot}: processes survived SIGKILL: {cgroup.survivors()}")
             leftovers += killed
             results.append(self._result(process))
         reap_orphans()
-        collected = self._collect()
         for process in self.processes:
-            wipe_dir(scratch_of(process.slot))
+            if not process.cgroup.finish():
+                raise Anomaly(f"slot {process.slot}: its cgroup could not be released after the run")
+        collected = self._collect()
+        for process, result in zip(self.processes, results):
+            try:
+                wipe_dir(scratch_of(process.slot))
+            except WipeFailed as error:
+                # What a run leaves in its scratch is its own doing: it gets the verdict, and the
+                # box, which can no longer promise the next run an empty scratch, is retired.
+                result["violation"] = f"left a scratch directory that cannot be wiped ({error})"
+                sup.tainted = sup.tainted or f"slot {process.slot}: {error}"
         marks.append(("cleaned", time.monotonic()))
         # Where the supervisor's time went, in ms since the request arrived (for profiling).
         phases = {name: round((at - marks[0][1]) * 1000, 3) for name, at in marks[1:]}
-        return {"ok": True, "processes": results, "collected": collected, "leftover_processes": leftovers,
-                "phases": phases, "cancelled": self.cancelled}
+        response = {"ok": True, "processes": results, "collected": collected, "leftover_processes": leftovers,
+                    "phases": phases, "cancelled": self.cancelled}
+        if sup.tainted:
+            response["retire"] = sup.tainted
+        return response
 
     def _stage_files(self) -> None:
         for slot, files in (self.request.get("files") or {}).items():
@@ -403,8 +568,10 @@ class Run:
         opened = [
             self._open_spec(spec.get("stdin"), "r", allow_create=False),
             self._open_spec(spec.get("stdout"), "w", allow_create=True),
-            self._open_spec(spec.get("stderr"), "w", allow_create=True),
         ]
+        if process.output_files:
+            process.stdout_file = process.output_files[0]
+        opened.append(self._open_spec(spec.get("stderr"), "w", allow_create=True))
         for extra in spec.get("fds", []):
             opened.append(self._open_spec(extra, extra.get("end", "r"), allow_create=False))
         error_read, error_write = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
@@ -416,11 +583,17 @@ class Run:
         if process.untrusted:
             fds.append(self.supervisor.seccomp_program)
             flags |= 2
+        if process.cgroup.spawn_fd >= 0:
+            fds.append(process.cgroup.spawn_fd)  # v2: the spawner clones straight into the run's leaf
+            flags |= 4
         cpu_soft = int(math.ceil(process.cpu_limit)) + 1  # a backstop: the cgroup poll is the real limit
         rlimits = [f"cpu={cpu_soft}:{cpu_soft + 1}", f"fsize={process.fsize_limit}:{process.fsize_limit}",
                    "core=0:0", "stack=inf:inf", f"nofile={process.nofile_limit}:{process.nofile_limit}"]
         env = dict(CHILD_ENV, HOME=scratch_of(process.slot), TMPDIR=scratch_of(process.slot))
         env.update(spec.get("env") or {})
+        if spec.get("guard_opens"):  # see fileguard.c
+            env.update(LD_PRELOAD=FILEGUARD, IOI_GUARD_READ=":".join(wire.GUARD_READ_ROOTS),
+                       IOI_GUARD_WRITE=scratch_of(process.slot), IOI_GUARD_DEVICES=":".join(wire.GUARD_DEVICES))
         fields = [str(process.uid), scratch_of(process.slot), str(len(opened)), str(flags), str(len(rlimits)),
                   *rlimits, str(len(process.argv)), *process.argv, *(f"{k}={v}" for k, v in env.items())]
         process.start = time.monotonic()
@@ -444,6 +617,8 @@ class Run:
         for process in self.processes:
             pools.setdefault(process.cpu_pool, []).append(process)
         while running:
+            for process in self.processes:
+                process.cgroup.sample()
             now = time.monotonic()
             timeout = 0.1
             for process in list(running.values()):
@@ -536,6 +711,10 @@ class Run:
                 filled = filled or os.stat(path).st_size >= process.fsize_limit
             except FileNotFoundError:
                 pass
+        # What a checker will read is bounded here, before it leaves the box.
+        shape = None
+        if process.untrusted and process.stdout_file and not filled:
+            shape = output_shape_violation(process.stdout_file, process.max_line, process.max_tokens)
         return {
             "slot": process.slot,
             "exit_code": exit_code,
@@ -547,7 +726,8 @@ class Run:
             "cpu_exceeded": process.killed_for == "cpu" or (process.killed_for is None and cpu > process.cpu_limit)
             or signum == signal.SIGXCPU,
             "wall_exceeded": process.killed_for == "wall",
-            "output_exceeded": signum == signal.SIGXFSZ or filled,
+            "output_exceeded": signum == signal.SIGXFSZ or filled or shape is not None,
+            "output_limit_reason": shape,
             "exec_error": process.exec_error,
         }
 
@@ -625,10 +805,11 @@ class Cancellations:
 class Supervisor:
     def __init__(self) -> None:
         self.cancels = Cancellations()
-        self.box_cgroups = open_box_cgroups()
+        self.box_cgroups = open_box_cgroups(SUPERVISOR_MEMORY, SUPERVISOR_PIDS)
         self.box_cgroups.limit_box_pids(BOX_PIDS_MAX)
         self.cgroups = {slot: self.box_cgroups.slot(slot) for slot in SLOTS}
         self.seccomp_program = export_seccomp_program()
+        self.tainted: str | None = None  # why this box must serve no further run
         setup_scratch()
         for cgroup in self.cgroups.values():
             cgroup.spawner = Spawner(cgroup)
@@ -649,8 +830,9 @@ class Supervisor:
     def handle(self, request: dict) -> dict:
         op = request.get("op")
         if op == "ping":
-            return {"ok": True, "protocol": PROTOCOL_VERSION, "controllers": self.box_cgroups.describe(),
-                    "cgroup_version": self.box_cgroups.version}
+            cgroups = self.box_cgroups.describe()
+            return {"ok": True, "protocol": PROTOCOL_VERSION, "controllers": cgroups["controllers"],
+                    "cgroup_version": self.box_cgroups.version, "cgroup": cgroups}
         if op == "cancel":
             return None  # for a request that has finished already: nothing to do, no answer
         if op == "run":
@@ -680,6 +862,8 @@ class Supervisor:
                 self.cancels.receive()
             result = Run(self, run).execute()
             results.append(result)
+            if "retire" in result:
+                break  # no further run may use this box
             if (request.get("stop_on_failure") and not result.get("cancelled")
                     and not all(wire.ran_cleanly(p) for p in result["processes"])):
                 break

@@ -28,6 +28,21 @@ DEFAULT_PIDS = 32  # processes and threads at once
 DEFAULT_FSIZE = 64 << 20  # largest file it may write, bytes
 DEFAULT_NOFILE = 256
 DEFAULT_CPUS = 1.0  # CPU bandwidth cap, in CPUs
+# Bounds on an untrusted process's stdout file, checked before it can reach a checker (which
+# would otherwise be the one to run out of memory or time on it). Real outputs fit with room
+# to spare: a line of two million 64-bit numbers is ~40 MB, and outputs rarely hold more than
+# a few million tokens. Exceeding one is reported like the output size limit.
+DEFAULT_MAX_LINE = 64 << 20  # bytes in one line
+DEFAULT_MAX_TOKENS = 1 << 24  # whitespace-separated tokens
+
+# A compilation's wall-clock guard is its CPU limit times this, plus a second: compilers are
+# CPU-bound, so a compile that waits instead (on a device, a pipe) is stopped soon.
+COMPILE_WALL_FACTOR = 1.5
+# What a guarded tool (a compiler reading untrusted source, see ProcessSpec.guard_opens) may
+# open besides its scratch directory: regular files and directories under these roots (the
+# toolchain, its headers and libraries, all public), and these devices.
+GUARD_READ_ROOTS = ("/usr",)
+GUARD_DEVICES = ("/dev/null",)
 
 # The largest file a `collect` copies out of a slot's scratch.
 COLLECT_MAX_BYTES = 256 << 20
@@ -47,6 +62,10 @@ def wall_guard(cpu_seconds: float) -> float:
     return 2 * cpu_seconds + 1
 
 
+def compile_wall_guard(cpu_seconds: float) -> float:
+    return COMPILE_WALL_FACTOR * cpu_seconds + 1
+
+
 def ran_cleanly(process: dict) -> bool:
     """A process result (as the supervisor reports it) that exited 0 within every limit."""
     return (
@@ -54,4 +73,5 @@ def ran_cleanly(process: dict) -> bool:
         and not (process.get("oom_killed") or process.get("cpu_exceeded") or process.get("wall_exceeded")
                  or process.get("output_exceeded"))
         and not process.get("exec_error")
+        and not process.get("violation")
     )

@@ -51,6 +51,18 @@ EXPECTED: dict[str, tuple[set[TestStatus], dict]] = {
     "daemon": ({S.WA}, {}),
     "write_outside": ({S.WA}, {}),
     "worker_secrets": ({S.WA}, {}),
+    # Issue 9: state carried between tests, ungradable leftovers, output a checker cannot
+    # afford, cheap compile-time denial, namespaces.
+    "persist_mqueue": ({S.WA}, {}),
+    "persist_elsewhere": ({S.WA}, {}),
+    "nested_dirs": ({S.WA}, {}),
+    "nested_dirs_deep": ({S.WA, S.TLE, S.RE}, {}),  # RE only if its wipe outlasts the budget
+    "checker_long_line": ({S.RE}, {}),
+    "checker_token_flood": ({S.RE}, {}),
+    "include_device": ({S.CE}, {}),
+    "include_own_pipe": ({S.CE}, {}),
+    "incbin_device": ({S.CE}, {}),
+    "namespaces": ({S.WA}, {}),
 }
 # Compile-time attacks fail for the right reason: the compiler says why.
 COMPILE_REASON = {
@@ -61,6 +73,10 @@ COMPILE_REASON = {
     "include_recursion_bomb": r"#include nested depth",
     "template_bomb": r"exceeded the (time|memory) limit|memory exhausted|template instantiation depth",
     "huge_static_array": r"exceeded the (time|memory) limit|File size limit|file too large|No space|relocation|truncated",
+    # Refused at once, with the reason, rather than stopped by the wall-clock guard.
+    "include_device": r"refused to open /dev/ptmx: not a regular file",
+    "include_own_pipe": r"refused to open /dev/stdout: not a regular file",
+    "incbin_device": r"refused to open /dev/ptmx: not a regular file",
 }
 # The grader-side cheats of the fixtures: exiting before the grader's checks, faking its output.
 FIXTURE_CHEATS = ["cheat_exit.cpp", "cheat_quick_exit.cpp", "cheat_fake_ok.cpp", "cheat_scan_secret.cpp"]

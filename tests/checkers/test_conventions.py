@@ -121,3 +121,16 @@ def test_in_a_batch_a_checker_crashed_by_one_output_zeroes_only_that_output(fake
     first, crashed, last = judge_together(fake_grader, problem, [b"fine\n", b"boom\n", b"fine\n"], tmp_path)
     assert first.outcome == last.outcome == 1
     assert crashed.outcome == 0 and "could not judge" in crashed.message
+
+
+CRASHES_ON_EMPTY_OR_BOOM = CRASHES_ON_BOOM.replace(
+    'if (fscanf(output, "%63s", got) == 1 && strcmp(got, "boom") == 0) abort();',
+    'if (fscanf(output, "%63s", got) != 1 || strcmp(got, "boom") == 0) abort();')
+
+
+def test_a_checker_that_fails_on_an_empty_output_is_a_task_error(fake_grader, tmp_path):
+    # A working checker judges an empty output (as wrong); one that crashes on it is broken.
+    problem = problem_with_checker(tmp_path, "cms", CRASHES_ON_EMPTY_OR_BOOM, [(b"", b"fine\n"), (b"", b"fine\n")])
+    assert judge_all(fake_grader, problem, [b"fine\n"], tmp_path)[0].outcome == 1
+    with pytest.raises(CheckerFailure, match="an empty output"):
+        judge_all(fake_grader, problem, [b"fine\n", b"boom\n"], tmp_path)

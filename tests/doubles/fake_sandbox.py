@@ -4,7 +4,7 @@
 requested process directly on the host, in a scratch folder of its own, so that task types,
 checker conventions, scoring and the grader's orchestration get fast unit tests without
 Docker. It enforces only what plain processes can: CPU time and file size by rlimits, wall
-time by a timer. It does not enforce memory (it reports the peak resident size), does not
+time by a timer. It does not enforce memory (it reports the peak resident size, polled), does not
 change uid, filter syscalls or hide any file. It lives under tests/ only and never serves a
 user path; the real sandbox is `ioi_grader.sandbox.box.Box`, tested through Docker.
 """
@@ -156,6 +156,18 @@ class FakeSandbox:
         return {"processes": results, "collected": collected, "leftover_processes": 0, "cancelled": was_cancelled}
 
 
+def _resident_high_water(pid: int) -> int:
+    """VmHWM of a running process, in bytes. Not ru_maxrss: for a spawned child that figure
+    includes the resident size of the forking test process itself, recorded at exec."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 class _Process:
     """One process of a run: started at once, waited for with its wall-clock guard."""
 
@@ -169,6 +181,7 @@ class _Process:
         self.exec_error = None
         self.status = None
         self.rusage = None
+        self.peak_rss = 0
         self.killed_for_wall = False
         self.cancelled = False
         opened = [self._open(spec.get("stdin"), "r", pipes), self._open(spec.get("stdout"), "w", pipes),
@@ -215,6 +228,7 @@ class _Process:
             if pid:
                 self.status, self.rusage, self.end = status, rusage, time.monotonic()
                 break
+            self.peak_rss = max(self.peak_rss, _resident_high_water(self.pid))
             over_wall = time.monotonic() - self.start > self.wall_limit
             if over_wall or (not self.cancelled and cancelled()):
                 if over_wall:
@@ -240,7 +254,7 @@ class _Process:
             self.exec_error = f"cannot execute {self.spec['argv'][0]}"
         return {
             "slot": self.spec["slot"], "exit_code": exit_code, "signal": signum, "cpu": round(cpu, 6),
-            "wall": round(self.end - self.start, 6), "memory": (self.rusage.ru_maxrss * 1024) if self.rusage else 0,
+            "wall": round(self.end - self.start, 6), "memory": self.peak_rss,
             "oom_killed": False,
             "cpu_exceeded": (not self.cancelled and cpu > self.cpu_limit) or signum == signal.SIGXCPU,
             "wall_exceeded": self.killed_for_wall, "output_exceeded": signum == signal.SIGXFSZ,

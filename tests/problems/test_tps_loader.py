@@ -189,3 +189,13 @@ def test_link_stub_pointing_outside_the_package_is_refused(make_tps: MakeTps, tm
     folder = make_tps(tests={"s1": ("1\n", "1\n"), "t1": ("../../outside.in", "1\n")})
     with pytest.raises(ProblemFormatError, match="outside the package"):
         load_tps(folder)
+
+
+def test_subtask_score_types_come_from_the_registry(make_tps: MakeTps) -> None:
+    subtasks = {"00-a": {"score": 10, "testcases": ["s1"], "score_type": "GroupMul"},
+                "01-b": {"score": 10, "testcases": ["s1"]}}
+    problem = load_tps(make_tps(subtasks=subtasks))
+    assert [s.score_type.value for s in problem.subtasks] == ["GroupMul", "GroupMin"]
+    with pytest.raises(ProblemFormatError, match="unknown score type 'Best'") as info:
+        load_tps(make_tps(subtasks={"00-a": {"score": 1, "testcases": ["s1"], "score_type": "Best"}}))
+    assert info.value.field == "score_type"

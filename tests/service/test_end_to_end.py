@@ -166,3 +166,27 @@ def test_problems_listing_hides_tests_and_checker(client):
     detail = client.problem("aplusb")
     assert [h.name for h in detail.headers] == ["aplusb.h"]
     assert detail.tests is None and detail.checker is None
+
+
+def test_per_worker_series_status_view_and_versions(service, client):
+    """After some grading: /metrics has each worker's series, `ioi-grader status --once` shows the
+    workers and the queue, and every problem is listed with its version and test count."""
+    view = client.grade("aplusb", (REPO / "tests/fixtures/solutions/aplusb/correct.cpp").read_text())
+    assert view.state.value == "done"
+    metrics = httpx.get(f"{service.url}/metrics").text
+    workers = set(service.worker_pids())
+    for name in ("ioi_grader_worker_boxes_busy", "ioi_grader_worker_tests_per_second", "ioi_grader_queue_age_seconds",
+                 "ioi_grader_worker_problem_cache_hits_total", "ioi_grader_worker_fetch_bytes_total"):
+        assert name in metrics
+    assert all(f'ioi_grader_worker_tests_total{{worker="{w}"}}' in metrics for w in workers)
+    status = client.status()
+    assert {w.name for w in status.workers} == workers and status.boxes == 2
+    assert sum(w.tests for w in status.workers) >= 17 and status.submissions_done >= 1
+    shown = subprocess.run([str(REPO / ".venv/bin/ioi-grader"), "status", "--once", "--url", service.url],
+                           capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "200"})
+    assert shown.returncode == 0, shown.stderr
+    assert "2 worker(s)" in shown.stdout and "queue" in shown.stdout and "last errors" in shown.stdout
+    assert all(w in shown.stdout for w in workers)
+    listed = {p.id: p for p in client.problems()}
+    assert listed["aplusb"].test_count == 17 and len(listed["aplusb"].version) == 64
+    assert listed["aplusb"].version == client.problem("aplusb").version
