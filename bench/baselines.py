@@ -11,6 +11,7 @@ anchor: huggingface/ioi's method (on Piston): for every test, a fresh `docker ru
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import select
@@ -25,9 +26,11 @@ from pathlib import Path
 
 from ..checkers import Comparison, conventions
 from ..grading import scoring
+from ..grading.board import RunSpan, TestBoard
+from ..grading.grader import schedule_tests
 from ..grading.results import TestResult, TestStatus
 from ..languages import source_stem
-from ..languages._gcc import CXX_LINK_FLAGS, cxx_flags
+from ..languages._gcc import CMS_LINK_FLAGS, CXX_LINK_FLAGS, cxx_flags
 from ..problems.model import Problem
 from .workloads import Job, Workload
 
@@ -43,7 +46,15 @@ class Measure:
     tests: int = 0  # tests run
     compile: float = 0.0  # seconds spent compiling submissions (summed)
     scores: list[float] = field(default_factory=list)  # per job: modes must agree
+    wasted_cpu: float | None = 0.0  # solution CPU spent after its test stopped mattering (None: unknown)
+    core_busy: list[float] | None = None  # per CPU, busy fraction of the machine over the run
     note: str = ""
+
+    @property
+    def wasted_cpu_fraction(self) -> float | None:
+        if self.wasted_cpu is None:
+            return None
+        return round(self.wasted_cpu / self.solution_cpu, 4) if self.solution_cpu else 0.0
 
 
 @dataclass
@@ -98,39 +109,83 @@ def judge(problem: Problem, task: HostTask | None, test_name: str, output: bytes
     return convention.parse(done.returncode, done.stdout, done.stderr).outcome
 
 
-def run_tests(problem: Problem, job: Job, parallel: int, run_one) -> tuple[dict[str, TestResult], float]:
-    """Run a job's tests `parallel` at a time with the grader's early stop; `run_one(name)`
-    returns (outcome, cpu seconds, status)."""
+class Running:
+    """The process a floor thread is running now, so that another thread can cancel it."""
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+        self.pidfd = -1  # signalled through its pidfd: never a recycled pid
+        self.cancelled = False
+        self._lock = threading.Lock()
+
+    def begin(self, name: str, pidfd: int) -> None:
+        with self._lock:
+            self.name, self.pidfd, self.cancelled = name, pidfd, False
+
+    def end(self) -> None:
+        with self._lock:
+            self.name, self.pidfd = None, -1
+
+    def cancel(self, names: list[str]) -> None:
+        with self._lock:
+            if self.name in names and self.pidfd >= 0:
+                self.cancelled = True
+                try:
+                    signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass  # it has exited already
+
+
+def run_tests(problem: Problem, job: Job, parallel: int, run_one, order: str = "size"):
+    """Run a job's tests `parallel` at a time with the grader's policy: the same order, early
+    stop, and the cancellation of a running test once no undecided subtask needs it (the same
+    `TestBoard`). `run_one(name, running)` returns (outcome, cpu seconds, wall seconds, status);
+    it registers its process in `running`. Returns (results, score, stats)."""
     subtasks = [s for s in problem.subtasks if not job.options.subtasks or s.name in job.options.subtasks]
-    names = problem.unique_tests(subtasks)
-    zeroed: set[str] = set()
-    lock = threading.Lock()
-    results: dict[str, TestResult] = {}
+    board = TestBoard(schedule_tests(problem, subtasks, order), subtasks, job.options.early_stop)
+    runners: dict[int, Running] = {}
 
-    def one(name: str) -> None:
-        if job.options.early_stop:
-            with lock:
-                if scoring.skippable(name, subtasks, zeroed):
-                    results[name] = TestResult(name=name, status=TestStatus.SKIPPED, score=0.0)
-                    return
-        outcome, cpu, status = run_one(name)
-        with lock:
-            results[name] = TestResult(name=name, status=status, score=outcome, time=cpu)
-            if outcome == 0:
-                zeroed.update(s.name for s in subtasks if name in s.tests)
+    def loop(index: int) -> None:
+        running = runners[index]
+        while taken := board.take(1):
+            names = board.start(index, taken)
+            if not names:
+                continue
+            outcome, cpu, wall, status = run_one(names[0], running)
+            cancelled = running.cancelled
+            board.leave(index)
+            span = [RunSpan(names[0], cpu, wall, time.monotonic())]
+            if cancelled:
+                doomed = board.finish(names, [], span, cancelled=names)
+            else:
+                result = TestResult(name=names[0], status=status, score=outcome, time=cpu, wall=wall)
+                doomed = board.finish(names, [result], span)
+            for target, moot in doomed:
+                runners[target].cancel(moot)
 
+    for index in range(parallel):
+        runners[index] = Running()
     with ThreadPoolExecutor(parallel) as pool:
-        list(pool.map(one, names))
+        list(pool.map(loop, range(parallel)))
+    results = board.ordered_results()
     scored = scoring.score_subtasks(subtasks, results, problem.score_precision)
-    return results, scoring.total_score(scored, problem.score_precision)
+    return results, scoring.total_score(scored, problem.score_precision), board.stats()
 
 
-def _run_limited(argv: list[str], stdin: Path, stdout: Path, cwd: Path, time_limit: float):
+def _cpu_clock(pid: int) -> int:
+    """The CPU-time clock of another process (clock_getcpuclockid, which Python lacks)."""
+    return ((~pid) << 3) | 2
+
+
+def _run_limited(argv: list[str], stdin: Path, stdout: Path, cwd: Path, time_limit: float, running: Running,
+                 name: str):
     """Start a plain process as cheaply as Python can (posix_spawn: no copy of this process),
-    kill it at the time limit (these solutions are single-threaded and CPU-bound, so wall time
-    is CPU time), and return (exit status, CPU seconds) from wait4."""
+    kill it once it has used `time_limit` of CPU (the limit is CPU time, as ours: under load a
+    wall-clock limit would cut slow tests short) or 2 x limit + 1 s of wall time, and return
+    (exit status, CPU seconds, wall seconds) from wait4."""
     source = os.open(stdin, os.O_RDONLY | os.O_CLOEXEC)
     sink = os.open(stdout, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    started = time.monotonic()
     try:
         pid = os.posix_spawn(argv[0], argv, {"PATH": "/usr/bin:/bin"},
                              file_actions=[(os.POSIX_SPAWN_DUP2, source, 0), (os.POSIX_SPAWN_DUP2, sink, 1),
@@ -139,30 +194,55 @@ def _run_limited(argv: list[str], stdin: Path, stdout: Path, cwd: Path, time_lim
         os.close(source)
         os.close(sink)
     pidfd = os.pidfd_open(pid)
+    running.begin(name, pidfd)
     try:
-        if not select.select([pidfd], [], [], time_limit)[0]:
-            os.kill(pid, signal.SIGKILL)
+        while not select.select([pidfd], [], [], 0)[0]:
+            try:
+                used = time.clock_gettime(_cpu_clock(pid))
+            except OSError:
+                used = 0.0
+            left = time_limit - used
+            if left <= 0 or time.monotonic() - started > 2 * time_limit + 1:
+                os.kill(pid, signal.SIGKILL)
+                break
+            # The process cannot burn CPU faster than wall time passes: sleep until then.
+            select.select([pidfd], [], [], max(left, 0.002))
+        _, status, usage = os.wait4(pid, 0)
     finally:
+        running.end()
         os.close(pidfd)
-    _, status, usage = os.wait4(pid, 0)
-    return status, usage.ru_utime + usage.ru_stime
+    return status, usage.ru_utime + usage.ru_stime, time.monotonic() - started
 
 
-def floor(workload: Workload, task: HostTask, parallel: int, work: Path) -> Measure:
-    problem = workload.problem
+def floor(workload: Workload, parallel: int, work: Path, jobs_at_once: int = 1, order: str = "size") -> Measure:
+    """The jobs graded by plain processes: `jobs_at_once` jobs side by side, each compiling and
+    then running its tests `parallel` at a time. Task programs are built first, untimed."""
+    tasks = {problem.id: prepare_host_task(problem, work) for problem in workload.problems}
     measure = Measure("floor")
     # Unlimited stack like the sandbox, inherited by every test process spawned below.
     resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY, resource.getrlimit(resource.RLIMIT_STACK)[1]))
+    lock = threading.Lock()
+    scores: dict[int, float] = {}
     started = time.monotonic()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    for index, job in enumerate(workload.jobs):
+
+    def grade(index: int) -> None:
+        job = workload.jobs[index]
+        problem = workload.problem_of(job)
+        task = tasks[problem.id]
         directory = work / "floor-jobs" / f"{workload.name}-{index}"
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True)
         stem = source_stem(problem.id)
+        compiled = 0.0
         if job.language == "python":
             (directory / "solution.py").write_text(job.code)
             argv = [shutil.which("python3"), str(directory / "solution.py")]
+            check = subprocess.run([argv[0], "-m", "py_compile", str(directory / "solution.py")], capture_output=True)
+            if check.returncode != 0:
+                with lock:
+                    scores[index] = 0.0
+                return
         else:
             (directory / f"{stem}.cpp").write_text(job.code)
             compile_start = time.monotonic()
@@ -170,27 +250,37 @@ def floor(workload: Workload, task: HostTask, parallel: int, work: Path) -> Meas
                 ["g++", "-I", str(task.pch_dir), "-I", str(task.directory / "graders"), *cxx_flags("gnu++17"),
                  *CXX_LINK_FLAGS, "-o", stem, *map(str, task.link_objects), f"{stem}.cpp"],
                 cwd=directory, capture_output=True)
-            measure.compile += time.monotonic() - compile_start
+            compiled = time.monotonic() - compile_start
             if built.returncode != 0:
-                measure.scores.append(0.0)
-                continue
+                with lock:
+                    scores[index] = 0.0
+                    measure.compile += compiled
+                return
             argv = [str(directory / stem)]
+        time_limit = job.options.time_limit or problem.time_limit
 
-        def run_one(name: str):
+        def run_one(name: str, running: Running):
             output = directory / f"{name.replace('/', '_')}.out"
-            status, cpu = _run_limited(argv, problem.tests[name].input, output, directory, problem.time_limit)
-            if cpu > problem.time_limit:
-                return 0.0, cpu, TestStatus.TLE
+            status, cpu, wall = _run_limited(argv, problem.tests[name].input, output, directory, time_limit,
+                                             running, name)
+            if cpu > time_limit:
+                return 0.0, cpu, wall, TestStatus.TLE
             if status != 0:
-                return 0.0, cpu, TestStatus.RE
+                return 0.0, cpu, wall, TestStatus.RE
             outcome = judge(problem, task, name, output.read_bytes(), output)
-            return outcome, cpu, TestStatus.from_outcome(outcome)
+            return outcome, cpu, wall, TestStatus.from_outcome(outcome)
 
-        results, score = run_tests(problem, job, parallel, run_one)
-        measure.scores.append(score)
-        run = [r for r in results.values() if r.status is not TestStatus.SKIPPED]
-        measure.tests += len(run)
-        measure.solution_cpu += sum(r.time for r in run)
+        results, score, stats = run_tests(problem, job, parallel, run_one, order)
+        with lock:
+            scores[index] = score
+            measure.compile += compiled
+            measure.tests += stats.tests_run
+            measure.solution_cpu += stats.solution_cpu
+            measure.wasted_cpu += stats.wasted_cpu
+
+    with ThreadPoolExecutor(jobs_at_once) as pool:
+        list(pool.map(grade, range(len(workload.jobs))))
+    measure.scores = [scores[i] for i in range(len(workload.jobs))]
     measure.wall = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     measure.cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -201,14 +291,14 @@ def anchor(workload: Workload, image: str, parallel: int, work: Path, max_tests:
     """A fresh container per test, compiling every time. With `max_tests`, each job runs only
     its first tests and the wall time is extrapolated to all of them (said in `note`)."""
     problem = workload.problem
-    measure = Measure("anchor")
+    measure = Measure("anchor", wasted_cpu=None)
     total_tests = sampled_tests = 0
     started = time.monotonic()
     stem = source_stem(problem.id)
     sources = [f"/w/{stem}.cpp"]
     if problem.compilation == "grader":
         sources.insert(0, "/w/grader.cpp")
-    compile_cmd = " ".join(["g++", *cxx_flags("gnu++17"), *CXX_LINK_FLAGS, "-I/w", "-o", "/tmp/prog", *sources])
+    compile_cmd = " ".join(["g++", *cxx_flags("gnu++17"), *CMS_LINK_FLAGS, "-I/w", "-o", "/tmp/prog", *sources])
     task = None
     if conventions.get(problem.checker.kind).needs_program:
         task = prepare_host_task(problem, work / "anchor-task")
@@ -225,9 +315,10 @@ def anchor(workload: Workload, image: str, parallel: int, work: Path, max_tests:
         total_tests += len(names)
         sampled_tests += len(chosen)
 
-        def run_one(name: str):
+        def run_one(name: str, _running: Running):
+            # `_running` is never registered: a `docker run` is not cancelled, as on Piston.
             if name not in chosen:
-                return 1.0, 0.0, TestStatus.AC  # not sampled: assumed to pass, never run
+                return 1.0, 0.0, 0.0, TestStatus.AC  # not sampled: assumed to pass, never run
             case = directory / f"case-{name.replace('/', '_')}"
             case.mkdir()
             shutil.copy(problem.tests[name].input, case / "input")
@@ -237,13 +328,13 @@ def anchor(workload: Workload, image: str, parallel: int, work: Path, max_tests:
                 ["docker", "run", "--rm", "--network", "none", "-v", f"{directory}:/w", "-v", f"{case}:/w/case",
                  "--entrypoint", "sh", image, "-c", script], capture_output=True)
             if done.returncode == 90:
-                return 0.0, 0.0, TestStatus.CE
+                return 0.0, 0.0, 0.0, TestStatus.CE
             if done.returncode != 0:
-                return 0.0, 0.0, TestStatus.TLE if done.returncode == 137 else TestStatus.RE
+                return 0.0, 0.0, 0.0, TestStatus.TLE if done.returncode == 137 else TestStatus.RE
             outcome = judge(problem, task, name, (case / "output").read_bytes(), case / "output")
-            return outcome, 0.0, TestStatus.from_outcome(outcome)
+            return outcome, 0.0, 0.0, TestStatus.from_outcome(outcome)
 
-        results, score = run_tests(problem, job, parallel, run_one)
+        results, score, _ = run_tests(problem, job, parallel, run_one, order="task")
         measure.scores.append(score)
         measure.tests += sum(1 for n, r in results.items() if n in chosen and r.status is not TestStatus.SKIPPED)
     measure.wall = time.monotonic() - started
@@ -254,7 +345,8 @@ def anchor(workload: Workload, image: str, parallel: int, work: Path, max_tests:
     return measure
 
 
-def container_compile_seconds(image: str, problem: Problem, code: str, work: Path, pch: bool, runs: int = 3) -> float:
+def container_compile_seconds(image: str, problem: Problem, code: str, work: Path, pch: bool, runs: int = 3,
+                              link_flags: tuple[str, ...] = CXX_LINK_FLAGS) -> float:
     """Median time of g++ alone inside the image, with or without the precompiled header."""
     directory = work / f"compile-{'pch' if pch else 'plain'}"
     shutil.rmtree(directory, ignore_errors=True)
@@ -266,7 +358,7 @@ def container_compile_seconds(image: str, problem: Problem, code: str, work: Pat
     # As ours does: the grader object is built once per task, only the submission compiles here.
     prepare = " ".join(["g++", *cxx_flags("gnu++17"), "-c", "-o", "/tmp/grader.o", "/w/grader.cpp"])
     link = ["/tmp/grader.o"] if problem.compilation == "grader" else []
-    compile_cmd = " ".join(["g++", *cxx_flags("gnu++17"), *CXX_LINK_FLAGS, "-I/w", "-o", "/tmp/prog", *link,
+    compile_cmd = " ".join(["g++", *cxx_flags("gnu++17"), *link_flags, "-I/w", "-o", "/tmp/prog", *link,
                             f"/w/{stem}.cpp"])
     script = (("" if pch else f"rm -rf {GCH_GLOB}; ") + (prepare + "; " if link else "")
               + f"s=$(date +%s.%N); {compile_cmd}; e=$(date +%s.%N); echo $s $e")
@@ -277,3 +369,49 @@ def container_compile_seconds(image: str, problem: Problem, code: str, work: Pat
         start, end = map(float, done.stdout.split()[-2:])
         times.append(end - start)
     return sorted(times)[len(times) // 2]
+
+
+STAGES_SCRIPT = r"""
+import json, resource, statistics, subprocess, sys, time
+flags, link_obj, source = sys.argv[1], sys.argv[2], sys.argv[3]
+def measure(command, runs=5):
+    walls, cpus = [], []
+    for _ in range(runs):
+        before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
+        subprocess.run(command, shell=True, check=True, cwd="/tmp", stdout=subprocess.DEVNULL)
+        ended, after = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
+        walls.append(ended - started)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return {"wall": round(statistics.median(walls), 4), "cpu": round(statistics.median(cpus), 4)}
+stages = {
+    "preprocess, no header cache (-E)": f"g++ {flags.replace('-pipe', '')} -E -o /dev/null {source}",
+    "cc1plus with the precompiled header (-S)": f"g++ {flags} -S -o sub.s {source}",
+    "as": "as -o sub.o sub.s",
+    "static link, BFD ld": f"g++ -static -s -o prog {link_obj} sub.o",
+    "static link, gold": f"g++ -static -s -fuse-ld=gold -o prog {link_obj} sub.o",
+    "whole compile, BFD ld": f"g++ {flags} -static -s -o prog {link_obj} {source}",
+    "whole compile, gold": f"g++ {flags} -static -s -fuse-ld=gold -o prog {link_obj} {source}",
+}
+print(json.dumps({name: measure(command) for name, command in stages.items()}))
+"""
+
+
+def compile_stages(image: str, problem: Problem, code: str, work: Path) -> dict[str, dict[str, float]]:
+    """Where a submission's compile goes, stage by stage, inside the image: median wall and CPU
+    seconds (CPU is the figure to trust on a loaded machine)."""
+    directory = work / "compile-stages"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    stem = source_stem(problem.id)
+    (directory / f"{stem}.cpp").write_text(code)
+    for source in problem.graders:
+        (directory / source.name).write_text(source.content)
+    (directory / "stages.py").write_text(STAGES_SCRIPT)
+    flags = " ".join([*cxx_flags("gnu++17"), "-I/w"])
+    link = "/tmp/grader.o" if problem.compilation == "grader" else ""
+    prepare = f"g++ {' '.join(cxx_flags('gnu++17'))} -c -o /tmp/grader.o /w/grader.cpp; " if link else ""
+    done = subprocess.run(["docker", "run", "--rm", "--network", "none", "-v", f"{directory}:/w:ro",
+                           "--entrypoint", "sh", image, "-c",
+                           f"{prepare}python3 /w/stages.py '{flags}' '{link}' /w/{stem}.cpp"],
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -8,24 +8,37 @@ import os
 import time
 from pathlib import Path
 
+import httpx
+
 from ..client import AsyncClient
-from ..grading.grader import Grader
+from ..grading.board import GradeStats
+from ..grading.grader import GradeHooks, Grader
 from ..grading.results import GradeResult, TestStatus
 from ..grading.submission import Submission
 from ..languages import languages
+from ..sandbox.pool import BOX_PREFIX
 from .serve_process import ServeProcess
 from .baselines import Measure
 from .workloads import Workload
 
-CPUACCT = Path("/sys/fs/cgroup/cpuacct/ioi-grader/cpuacct.usage")
+CPUACCT = Path("/sys/fs/cgroup/cpuacct/ioi-grader")
 
 
-def boxes_cpu() -> float:
-    """CPU seconds used so far by every sandbox box of this host (supervisors and tests)."""
+def boxes_cpu(prefixes: list[str]) -> float:
+    """CPU seconds used so far by our sandbox boxes (supervisors and tests): those whose names
+    start with one of `prefixes` (other workers' boxes on this host share the parent cgroup)."""
+    total = 0.0
     try:
-        return int(CPUACCT.read_text()) / 1e9
+        entries = list(CPUACCT.iterdir())
     except OSError:
         return 0.0
+    for entry in entries:
+        if entry.name.startswith(tuple(prefixes)):
+            try:
+                total += int((entry / "cpuacct.usage").read_text()) / 1e9
+            except OSError:
+                pass
+    return total
 
 
 def process_cpu(pids: list[int]) -> float:
@@ -49,20 +62,24 @@ def _tally(measure: Measure, results: list[GradeResult]) -> None:
         measure.compile += result.compile.time
 
 
-def core(workload: Workload, grader: Grader) -> Measure:
+def core(workload: Workload, grader: Grader, mode: str = "ours (core)") -> Measure:
     """The jobs back to back through the grader, after one untimed warm-up that builds the
     task's programs (they are cached per task, as in production)."""
-    for language in {job.language for job in workload.jobs}:
-        grader.programs.programs(workload.problem, languages.get(language))
-    measure = Measure("ours (core)")
-    cpu_before, self_before = boxes_cpu(), os.times()
+    for job in workload.jobs:
+        grader.programs.programs(workload.problem_of(job), languages.get(job.language))
+    measure = Measure(mode)
+    stats = GradeStats()
+    hooks = GradeHooks(on_finish=stats.add)
+    prefixes = [grader.pool.box_prefix]
+    cpu_before, self_before = boxes_cpu(prefixes), os.times()
     started = time.monotonic()
-    results = [grader.grade(workload.problem, Submission(language=j.language, code=j.code), j.options)
+    results = [grader.grade(workload.problem_of(j), Submission(language=j.language, code=j.code), j.options, hooks)
                for j in workload.jobs]
     measure.wall = time.monotonic() - started
     self_after = os.times()
-    measure.cpu = boxes_cpu() - cpu_before + (self_after.user - self_before.user) + (self_after.system - self_before.system)
+    measure.cpu = boxes_cpu(prefixes) - cpu_before + (self_after.user - self_before.user) + (self_after.system - self_before.system)
     _tally(measure, results)
+    measure.solution_cpu, measure.wasted_cpu = stats.solution_cpu, stats.wasted_cpu  # cancelled tests included
     return measure
 
 
@@ -74,13 +91,13 @@ def compile_seconds(grader: Grader, problem, code: str, runs: int = 3) -> float:
 
 async def _through_service(service: ServeProcess, workload: Workload) -> list[GradeResult]:
     async with AsyncClient(service.url, timeout=600, max_connections=200) as client:
-        if workload.reward_subtask is not None:
-            items = [{"problem_id": workload.problem.id, "subtask": workload.reward_subtask,
-                      "completion": job.completion} for job in workload.jobs]
+        if workload.rewarded:
+            items = [{"problem_id": workload.problem_of(job).id, "subtask": job.options.subtasks[0],
+                      "completion": job.completion, "language": job.language} for job in workload.jobs]
             response = await client.reward(items, timeout=3600)
             views = await asyncio.gather(*(client.submission(d.submission_id) for d in response.details))
         else:
-            ids = await asyncio.gather(*(client.submit(workload.problem.id, j.code, j.language, j.options)
+            ids = await asyncio.gather(*(client.submit(workload.problem_of(j).id, j.code, j.language, j.options)
                                          for j in workload.jobs))
             views = await asyncio.gather(*(client.wait(i, timeout=3600) for i in ids))
     for view in views:
@@ -92,14 +109,51 @@ async def _through_service(service: ServeProcess, workload: Workload) -> list[Gr
 def service(workload: Workload, running: ServeProcess) -> Measure:
     """The same jobs through HTTP -> Redis/RQ -> workers; the workload's first job is sent once
     beforehand (untimed) so that the task's programs are already built."""
-    warm = Workload(workload.name, "", workload.problem, workload.folder, workload.jobs[:1], workload.reward_subtask)
+    first = {}
+    for job in workload.jobs:
+        first.setdefault((workload.problem_of(job).id, job.language), job)
+    warm = Workload(workload.name, "", workload.problem, workload.folder, list(first.values()), workload.reward_subtask)
     asyncio.run(_through_service(running, warm))
     measure = Measure(f"ours (service, {running.workers} worker{'s' if running.workers > 1 else ''})")
-    cpu_before, pids = boxes_cpu(), running.pids()
+    prefixes = [f"{BOX_PREFIX}-{pid}" for pid in running.worker_pids().values()]
+    cpu_before, pids, counters_before = boxes_cpu(prefixes), running.pids(), service_counters(running)
     process_before = process_cpu(pids)
+    cores_before = core_times()
     started = time.monotonic()
     results = asyncio.run(_through_service(running, workload))
     measure.wall = time.monotonic() - started
-    measure.cpu = boxes_cpu() - cpu_before + process_cpu(pids) - process_before
+    measure.cpu = boxes_cpu(prefixes) - cpu_before + process_cpu(pids) - process_before
+    measure.core_busy = busy_fractions(cores_before, core_times())
     _tally(measure, results)
+    counters = service_counters(running)
+    measure.solution_cpu = counters["ioi_grader_solution_cpu_seconds_total"] - counters_before[
+        "ioi_grader_solution_cpu_seconds_total"]
+    measure.wasted_cpu = counters["ioi_grader_wasted_cpu_seconds_total"] - counters_before[
+        "ioi_grader_wasted_cpu_seconds_total"]
     return measure
+
+
+def service_counters(running: ServeProcess) -> dict[str, float]:
+    """The service's CPU accounts from /metrics (every worker's, summed)."""
+    text = httpx.get(f"{running.url}/metrics", headers=running.headers, timeout=30).text
+    values = {"ioi_grader_solution_cpu_seconds_total": 0.0, "ioi_grader_wasted_cpu_seconds_total": 0.0}
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in values:
+            values[name] = float(value)
+    return values
+
+
+def core_times() -> list[tuple[int, int]]:
+    """Per CPU: (busy, total) jiffies from /proc/stat (the whole machine's, not only ours)."""
+    found = []
+    for line in Path("/proc/stat").read_text().splitlines():
+        if line.startswith("cpu") and line[3:4].isdigit():
+            fields = [int(x) for x in line.split()[1:]]
+            idle = fields[3] + fields[4]  # idle + iowait
+            found.append((sum(fields[:8]) - idle, sum(fields[:8])))
+    return found
+
+
+def busy_fractions(before: list[tuple[int, int]], after: list[tuple[int, int]]) -> list[float]:
+    return [round((b1 - b0) / (t1 - t0), 3) if t1 > t0 else 0.0 for (b0, t0), (b1, t1) in zip(before, after)]

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..grading.grader import Grader
+from ..languages._gcc import CMS_LINK_FLAGS
 from ..sandbox import SandboxPool, SandboxSettings
 from .serve_process import ServeProcess
 from . import baselines, ours, workloads
@@ -35,43 +36,57 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 def summarize(workload: workloads.Workload, rows: list[baselines.Measure], overhead: float | None) -> dict:
     by_mode = {row.mode: row for row in rows}
-    floor, core, anchor = by_mode["floor"], by_mode["ours (core)"], by_mode.get("anchor")
+    floor, core, anchor = by_mode["floor"], by_mode.get("ours (core)"), by_mode.get("anchor")
+    ours = core or next(row for row in rows if row.mode.startswith("ours"))
     comparable = [row.scores for row in rows if row.scores]
     summary = {
         "name": workload.name,
         "description": workload.description,
         "submissions": len(workload.jobs),
-        "tests_run": core.tests,
-        "ours_over_floor": _ratio(core.wall, floor.wall),
-        "anchor_over_ours": _ratio(anchor.wall, core.wall) if anchor else None,
+        "tests_run": ours.tests,
+        "ours_over_floor": _ratio(ours.wall, floor.wall),
+        "anchor_over_ours": _ratio(anchor.wall, ours.wall) if anchor else None,
         "per_test_overhead_ms": overhead,
+        "wasted_cpu_fraction": ours.wasted_cpu_fraction,
+        "floor_wasted_cpu_fraction": floor.wasted_cpu_fraction,
         "scores_agree": all(scores == comparable[0] for scores in comparable),
-        "rows": [dataclasses.asdict(row) for row in rows],
+        "rows": [dict(dataclasses.asdict(row), wasted_cpu_fraction=row.wasted_cpu_fraction) for row in rows],
     }
     for row in rows:
         if row.mode.startswith("ours (service"):
-            workers = row.mode.split(", ")[1].split()[0]
-            summary[f"service_{workers}w_over_core"] = _ratio(row.wall, core.wall)
-            summary[f"service_{workers}w_over_floor"] = _ratio(row.wall, floor.wall)
+            key = "service_" + row.mode[len("ours (service, "):-1].replace(" workers", "w").replace(
+                " worker", "w").replace(" x ", "x").replace(" boxes", "b").replace(" box", "b")
+            if core:
+                summary[f"{key}_over_core"] = _ratio(row.wall, core.wall)
+            summary[f"{key}_over_floor"] = _ratio(row.wall, floor.wall)
+            if row.core_busy is not None:
+                summary[f"{key}_completions_per_second"] = round(len(workload.jobs) / row.wall, 2)
+                summary[f"{key}_core_busy"] = row.core_busy
+                summary[f"{key}_our_cpu_share"] = round(row.cpu / ((os.cpu_count() or 1) * row.wall), 3)
     return summary
 
 
 def table(summary: dict) -> Table:
     floor = next(r for r in summary["rows"] if r["mode"] == "floor")
-    core = next(r for r in summary["rows"] if r["mode"] == "ours (core)")
     title = (f"{summary['name']}: {summary['description']} — ours/floor {summary['ours_over_floor']}, "
-             f"anchor/ours {summary['anchor_over_ours']}, per-test overhead {summary['per_test_overhead_ms']} ms")
+             f"anchor/ours {summary['anchor_over_ours']}, per-test overhead {summary['per_test_overhead_ms']} ms, "
+             f"wasted CPU {summary['wasted_cpu_fraction']}")
     result = Table(title=title, title_justify="left")
-    for column in ("mode", "wall s", "CPU s", "solution CPU s", "tests", "compile s", "÷ floor", "anchor ÷ this",
-                   "note"):
+    for column in ("mode", "wall s", "CPU s", "solution CPU s", "wasted", "tests", "compile s", "÷ floor",
+                   "anchor ÷ this", "note"):
         result.add_column(column, justify="left" if column in ("mode", "note") else "right")
     anchor = next((r for r in summary["rows"] if r["mode"] == "anchor"), None)
     for row in summary["rows"]:
+        note = row["note"]
+        if row.get("core_busy") is not None:
+            note = (note + f" {summary['submissions'] / row['wall']:.1f} completions/s, cores busy "
+                    f"{row['core_busy']}").strip()
         result.add_row(
             row["mode"], f"{row['wall']:.2f}", "-" if row["cpu"] is None else f"{row['cpu']:.2f}",
-            f"{row['solution_cpu']:.2f}", str(row["tests"]), f"{row['compile']:.2f}",
-            f"{row['wall'] / floor['wall']:.2f}", f"{anchor['wall'] / row['wall']:.1f}" if anchor else "-",
-            row["note"] + ("" if summary["scores_agree"] or row is core else ""),
+            f"{row['solution_cpu']:.2f}",
+            "-" if row["wasted_cpu_fraction"] is None else f"{row['wasted_cpu_fraction']:.1%}",
+            str(row["tests"]), f"{row['compile']:.2f}",
+            f"{row['wall'] / floor['wall']:.2f}", f"{anchor['wall'] / row['wall']:.1f}" if anchor else "-", note,
         )
     return result
 
@@ -111,8 +126,9 @@ def main(argv: list[str] | None = None) -> int:
             workloads.reward(REPO, work, 8 if args.quick else 64),
             workloads.many_small(work, 240),
         ]
+        batch = workloads.reward_batch(REPO, Path(args.shared), work, 16 if args.quick else 256)
         settings = SandboxSettings(state_dir=work / "state", run_boxes=boxes)
-        results: dict[str, list[baselines.Measure]] = {w.name: [] for w in chosen}
+        results: dict[str, list[baselines.Measure]] = {w.name: [] for w in [*chosen, batch]}
         with SandboxPool(settings) as pool:
             grader = Grader(pool)
             image = settings.image
@@ -123,13 +139,19 @@ def main(argv: list[str] | None = None) -> int:
                 "pch": round(baselines.container_compile_seconds(image, chosen[1].problem, small, work, pch=True), 3),
                 "fish_dp_plain": round(baselines.container_compile_seconds(image, chosen[0].problem, dp, work, False), 3),
                 "fish_dp_pch": round(baselines.container_compile_seconds(image, chosen[0].problem, dp, work, True), 3),
+                "pch_bfd_linker": round(baselines.container_compile_seconds(
+                    image, chosen[1].problem, small, work, pch=True, link_flags=CMS_LINK_FLAGS), 3),
             }
-            overheads: dict[str, float | None] = {w.name: None for w in chosen}
+            stages = baselines.compile_stages(image, chosen[1].problem, small, work)
+            overheads: dict[str, float | None] = {w.name: None for w in [*chosen, batch]}
+            in_task_order = Grader(pool, order="task")
             for workload in chosen:
                 console.print(f"[bold]{workload.name}[/bold]: {workload.description}")
-                task = baselines.prepare_host_task(workload.problem, work)
-                results[workload.name].append(baselines.floor(workload, task, boxes, work))
+                results[workload.name].append(baselines.floor(workload, boxes, work))
                 results[workload.name].append(ours.core(workload, grader))
+                if not args.quick and workload.name != "many-small":
+                    # What ordering the tests by input size buys, against the task's own order.
+                    results[workload.name].append(ours.core(workload, in_task_order, "ours (core, task order)"))
                 if not args.no_anchor:
                     sample = None
                     if args.quick:
@@ -138,34 +160,58 @@ def main(argv: list[str] | None = None) -> int:
                         sample = 2  # every test would take minutes: the per-test cost is what we need
                     results[workload.name].append(baselines.anchor(workload, image, boxes, work, sample))
             compile_seconds["ours_in_sandbox"] = round(ours.compile_seconds(grader, chosen[1].problem, small), 3)
+            in_task_order.close()
             grader.close()
+        # The batch's floor: plain processes, one job per core at a time (each compiles, then runs
+        # its tests one after the other): all cores busy, and no test run in parallel with one
+        # that decides its subtask.
+        console.print(f"[bold]{batch.name}[/bold]: {batch.description}")
+        results[batch.name].append(baselines.floor(batch, 1, work, jobs_at_once=boxes))
         # Per-test overhead as issue 2 defines it: one box, tests one after the other; the time to
         # grade N tests minus the solution's own CPU time (as the floor measures it), over N.
         small_tests = chosen[2]
         with SandboxPool(SandboxSettings(state_dir=work / "state-1", run_boxes=1)) as single:
             sequential = Grader(single)
-            floor_one = baselines.floor(small_tests, baselines.prepare_host_task(small_tests.problem, work), 1, work)
+            floor_one = baselines.floor(small_tests, 1, work)
             ours_one = ours.core(small_tests, sequential)
             sequential.close()
         overheads[small_tests.name] = round(
             (ours_one.wall - ours_one.compile - floor_one.solution_cpu) / ours_one.tests * 1000, 2)
         if not args.no_service:
-            for workers in ([1] if args.quick else [1, 2]):
-                per_worker = max(1, boxes // workers)
-                with ServeProcess([work / "problems"], work / f"serve-{workers}", workers, per_worker) as running:
-                    for workload in chosen:
-                        results[workload.name].append(ours.service(workload, running))
-        summaries = [summarize(w, results[w.name], overheads[w.name]) for w in chosen]
+            # (workers, boxes per worker, workloads): one worker with every core; two workers with
+            # half each (what `serve --workers 2` does); two workers with every core each.
+            configs = [(1, boxes, chosen)]
+            if args.quick:
+                configs.append((2, max(1, boxes // 2), [batch]))
+            else:
+                configs += [(2, max(1, boxes // 2), [*chosen, batch]), (2, boxes, [*chosen, batch])]
+            for workers, per_worker, measured in configs:
+                name = f"serve-{workers}x{per_worker}"
+                with ServeProcess([work / "problems"], work / name, workers, per_worker) as running:
+                    for workload in measured:
+                        row = ours.service(workload, running)
+                        if workers > 1:
+                            row.mode = row.mode[:-1] + f" x {per_worker} box{'es' if per_worker > 1 else ''})"
+                        results[workload.name].append(row)
+        summaries = [summarize(w, results[w.name], overheads[w.name]) for w in [*chosen, batch]]
         for summary in summaries:
             console.print(table(summary))
             if not summary["scores_agree"]:
                 console.print("[red]scores differ between modes: see the JSON rows[/red]")
         console.print(
             f"compile of a bits/stdc++.h solution with the aplusb grader: plain g++ {compile_seconds['plain']} s, "
-            f"with the precompiled header {compile_seconds['pch']} s, through our sandbox "
+            f"with the precompiled header {compile_seconds['pch']} s ({compile_seconds['pch_bfd_linker']} s with the "
+            f"BFD linker instead of gold), through our sandbox "
             f"{compile_seconds['ours_in_sandbox']} s; fish DP solution: {compile_seconds['fish_dp_plain']} s plain, "
             f"{compile_seconds['fish_dp_pch']} s with the header")
-        report = {"workloads": summaries, "compile_seconds": compile_seconds, "boxes": boxes, "quick": args.quick,
+        stage_table = Table(title="compile of the aplusb probe, stage by stage, inside the image (median of 5)",
+                            title_justify="left")
+        for column in ("stage", "wall s", "CPU s"):
+            stage_table.add_column(column, justify="left" if column == "stage" else "right")
+        for stage, figures in stages.items():
+            stage_table.add_row(stage, f"{figures['wall']:.3f}", f"{figures['cpu']:.3f}")
+        console.print(stage_table)
+        report = {"workloads": summaries, "compile_seconds": compile_seconds, "compile_stages": stages, "boxes": boxes, "quick": args.quick,
                   "cpu_count": os.cpu_count()}
         if args.json == "-":
             print(json.dumps(report))

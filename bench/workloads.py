@@ -27,6 +27,7 @@ class Job:
     language: str = "cpp"
     options: GradeOptions = field(default_factory=GradeOptions)
     completion: str | None = None  # reward jobs: the model output `code` was extracted from
+    problem: Problem | None = None  # None: the workload's problem
 
 
 @dataclass
@@ -38,11 +39,20 @@ class Workload:
     jobs: list[Job]
     reward_subtask: str | None = None  # set: the service runs it through POST /v1/reward
 
+    def problem_of(self, job: Job) -> Problem:
+        return job.problem or self.problem
+
     @property
-    def tests_per_job(self) -> list[int]:
-        return [len(self.problem.unique_tests([s for s in self.problem.subtasks
-                                               if not j.options.subtasks or s.name in j.options.subtasks]))
-                for j in self.jobs]
+    def problems(self) -> list[Problem]:
+        found = {self.problem.id: self.problem}
+        for job in self.jobs:
+            found.setdefault(self.problem_of(job).id, self.problem_of(job))
+        return list(found.values())
+
+    @property
+    def rewarded(self) -> bool:
+        """Through the service, its jobs go to POST /v1/reward (each job's first subtask)."""
+        return self.reward_subtask is not None or any(j.completion is not None for j in self.jobs)
 
 
 def _link(target: Path, link: Path) -> None:
@@ -131,3 +141,59 @@ def compile_probes(repo: Path, aplusb: Problem, fish_problem: Problem) -> tuple[
     small = prepare_code(f"```cpp\n{(fixtures / 'aplusb' / 'correct.cpp').read_text()}```", aplusb)
     dp = prepare_code(f"```cpp\n{(fixtures / 'fish' / 'correct.cpp').read_text()}```", fish_problem)
     return small, dp
+
+
+def _completion(index: int, code: str, fence: str) -> str:
+    # Each completion differs (a comment), as sampled completions do: no caching helps.
+    comment = "#" if fence == "python" else "//"
+    return f"Here is my solution.\n```{fence}\n{comment} completion {index}\n{code}```\n"
+
+
+def reward_batch(repo: Path, shared: Path, work: Path, count: int = 256) -> Workload:
+    """`count` completions over 8 Batch problems, for POST /v1/reward in one request (what a
+    GRPO step sends): aplusb, sumlines (testlib checker, Python and C++), fish (quick
+    subtasks), many-small and four generated tasks; each completion targets one of its
+    problem's scoring subtasks in turn, with a mix of correct, wrong, slow, crashing and
+    non-compiling solutions."""
+    from .generated import TASKS, write_task  # noqa: PLC0415
+
+    fixtures = repo / "tests" / "fixtures" / "solutions"
+    problems: list[tuple[Problem, list[tuple[str, str, str]]]] = []  # problem, [(label, language, code)]
+    aplusb = reward(repo, work, 1).problem
+    problems.append((aplusb, [
+        (label, "cpp", (fixtures / "aplusb" / name).read_text()) for label, name in (
+            ("correct", "correct.cpp"), ("wrong", "wrong_return_a.cpp"), ("wrong", "wrong_large_sum.cpp"),
+            ("ce", "compile_error.cpp"), ("slow", "slow_large.cpp"), ("re", "re_div_by_b.cpp"))]))
+    sumlines_dir = work / "problems" / "sumlines"
+    _link(repo / "examples" / "problems" / "sumlines", sumlines_dir)
+    problems.append((load_problem(sumlines_dir), [
+        (label, language, (fixtures / "sumlines" / name).read_text()) for label, language, name in (
+            ("correct", "cpp", "correct.cpp"), ("correct", "python", "correct.py"),
+            ("wrong", "python", "wrong_int32.py"), ("ce", "python", "syntax_error.py"),
+            ("re", "python", "raises.py"), ("slow", "python", "slow_quadratic.py"))]))
+    fish_problem = fish(repo, shared, work, quick=True).problem
+    problems.append((fish_problem, [
+        (label, "cpp", (fixtures / "fish" / name).read_text()) for label, name in (
+            ("correct", "correct.cpp"), ("wrong", "wrong_sum_all.cpp"), ("wrong", "wrong_single_mountain.cpp"),
+            ("partial", "partial_special_cases.cpp"), ("slow", "slow_quadratic.cpp"))]))
+    problems.append((many_small(work, 240).problem, [
+        ("correct", "cpp", SUM_SOLUTION), ("wrong", "cpp", SUM_SOLUTION.replace("s);", "s + 1);")),
+        ("ce", "cpp", SUM_SOLUTION.replace("long long n", "long long n n"))]))
+    for task in TASKS:
+        folder = write_task(task, work / "problems")
+        problems.append((load_problem(folder), [(label, "cpp", code) for label, code in task.solutions.items()]))
+    quick_fish = {"group1", "group2", "group3", "group4"}  # fish's larger groups take seconds per solution
+    jobs = []
+    for index in range(count):
+        problem, mix = problems[index % len(problems)]
+        turn = index // len(problems)
+        label, language, code = mix[turn % len(mix)]
+        scoring = [s for s in problem.subtasks if s.points > 0 and (problem is not fish_problem or s.name in quick_fish)]
+        subtask = scoring[turn % len(scoring)].name
+        fence = "python" if language == "python" else "cpp"
+        completion = _completion(index, code, fence)
+        jobs.append(Job(label, prepare_code(completion, problem, language), language=language,
+                        options=GradeOptions(subtasks=[subtask], early_stop=True), completion=completion,
+                        problem=problem))
+    return Workload("reward-batch", f"{count} completions over {len(problems)} problems through /v1/reward",
+                    aplusb, work / "problems" / "aplusb", jobs)

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
-import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -33,7 +32,8 @@ from ..sandbox.image.wire import compile_wall_guard
 from ..sandbox.protocol import Collect, Limits, ProcessSpec, RunRequest, StagedFile, Stream, user_slot
 from ..tasktypes import TestRun, tasktypes
 from . import scoring
-from .outcomes import Executed, Program, TestLimits, from_verdict
+from .board import GradeStats, RunSpan, TestBoard
+from .outcomes import Program, TestLimits, from_verdict
 from .programs import MESSAGE_LIMIT, TaskProgramCache, TaskPrograms
 from .results import CompileResult, CompileStatus, GradeResult, TestResult, TestStatus
 from .submission import GradeOptions, Submission
@@ -57,6 +57,7 @@ class GradeHooks:
     on_compile: Callable[[float], None] | None = None
     on_test: Callable[[TestResult], None] | None = None
     on_state: Callable[[str], None] | None = None  # "compiling", "running"
+    on_finish: Callable[[GradeStats], None] | None = None  # once the tests are done: what they cost
 
 
 def bounded(message: str, limit: int = MESSAGE_LIMIT) -> str:
@@ -80,9 +81,29 @@ def select_subtasks(problem: Problem, keys: list[str | int] | None) -> list[Subt
     return [s for s in problem.subtasks if s in chosen]  # keep the task's order, drop duplicates
 
 
+def schedule_tests(problem: Problem, subtasks: list[Subtask], order: str = "size") -> list[str]:
+    """The order tests are handed to boxes, each once. "size": smallest input first (ties in
+    the task's order), so that a failing submission fails on cheap tests and early stop skips
+    the expensive ones; "task": the task's own order (subtask by subtask)."""
+    names = problem.unique_tests(subtasks)
+    if order == "task":
+        return names
+    if order != "size":
+        raise ValueError(f"unknown test order {order!r}")
+
+    def size(name: str) -> int:
+        try:
+            return os.stat(problem.tests[name].input).st_size
+        except OSError:
+            return 0
+
+    return sorted(names, key=size)
+
+
 class Grader:
-    def __init__(self, pool):
+    def __init__(self, pool, order: str = "size"):
         self.pool = pool
+        self.order = order  # see `schedule_tests`
         self.programs = TaskProgramCache(pool, pool.settings.cache_dir)
         self.work_root = pool.settings.state_dir / "work"
         self.work_root.mkdir(parents=True, exist_ok=True)
@@ -227,45 +248,20 @@ class Grader:
         """Each test once, across every run box at the same time. Each box takes tests in
         batches (one round trip to its supervisor per batch) that double while tests are fast
         and clean, and fall back to one at a time as soon as one is slow or fails, so early
-        stop and the time limit keep their precision where they matter."""
-        order = problem.unique_tests(subtasks)
-        pending = deque(order)
-        results: dict[str, TestResult] = {}
-        zeroed: set[str] = set()  # subtasks with a test that scored 0
-        failures: list[str] = []  # tests that did not pass (outcome below 1)
-        lock = threading.Lock()
+        stop and the time limit keep their precision where they matter. With early stop, a
+        test that can no longer change a score is not started, and is cancelled in the box
+        that has it queued or running (see `TestBoard`)."""
+        board = TestBoard(schedule_tests(problem, subtasks, self.order), subtasks, options.early_stop,
+                          stop_on_failure=options.stop_on_first_failure)
         fast = min(FAST_TEST_SECONDS, limits.time / 20)
         batched = tasktypes.get(problem.task_type).batched
 
-        def take(count: int) -> list[str]:
-            taken = []
-            with lock:
-                while pending and len(taken) < count:
-                    name = pending.popleft()
-                    if options.early_stop and scoring.skippable(name, subtasks, zeroed):
-                        results[name] = TestResult(name=name, status=TestStatus.SKIPPED, score=0.0,
-                                                   message="Not run: its subtasks already scored 0")
-                    elif options.stop_on_first_failure and failures:
-                        results[name] = TestResult(name=name, status=TestStatus.SKIPPED, score=0.0,
-                                                   message="Not run: an earlier test did not pass")
-                    else:
-                        taken.append(name)
-            return taken
-
         def box_loop() -> None:
             size = 1
-            while batch := take(size):
+            while batch := board.take(size):
                 done = self._retrying(
                     f"tests {', '.join(batch[:3])}",
-                    lambda: self._run_batch(problem, batch, program, programs, limits, work_dir))
-                with lock:
-                    for result in done:
-                        results[result.name] = result
-                        if result.score == 0.0:
-                            zeroed.update(s.name for s in subtasks if result.name in s.tests)
-                        if result.score < 1.0:
-                            failures.append(result.name)
-                    pending.extendleft(reversed(batch[len(done):]))  # stopped early: back to the front
+                    lambda: self._run_batch(problem, batch, program, programs, limits, work_dir, board))
                 for result in done:
                     if hooks.on_test:
                         hooks.on_test(result)
@@ -273,26 +269,47 @@ class Grader:
                     r.status in (TestStatus.AC, TestStatus.PA, TestStatus.WA) and r.time < fast for r in done)
                 size = min(size * 2, MAX_BATCH) if clean and batched else 1
 
-        loops = [self._threads.submit(box_loop) for _ in range(min(self.pool.size, len(order)) or 1)]
+        loops = [self._threads.submit(box_loop) for _ in range(min(self.pool.size, len(board.order)) or 1)]
         for loop in loops:
             loop.result()
-        return {name: results[name] for name in order}
+        if hooks.on_finish:
+            hooks.on_finish(board.stats())
+        return board.ordered_results()
 
     def _run_batch(
         self, problem: Problem, names: list[str], program: Program, programs: TaskPrograms, limits: TestLimits,
-        work_dir: Path,
+        work_dir: Path, board: TestBoard,
     ) -> list[TestResult]:
-        """Tests in one box, then their outputs judged: the results of those that ran (a prefix
-        of `names`: the task type may stop after a failure)."""
-        tests = [problem.tests[name] for name in names]
+        """Tests in one box, then their outputs judged: the results of those that ran (the task
+        type may stop after a failure: the others go back to the board)."""
         with self.pool.run_box() as box:
-            run = TestRun(sandbox=box, problem=problem, program=program, program_path=self._install(box, program),
-                          limits=limits, work_dir=work_dir, task_programs=programs.trusted)
-            executed = tasktypes.get(problem.task_type).evaluate(run, tests)
-        return self._judged(problem, list(zip(tests, executed)), programs)
+            try:
+                names = board.start(box, names)
+                if not names:
+                    return []
+                tests = [problem.tests[name] for name in names]
+                run = TestRun(sandbox=box, problem=problem, program=program,
+                              program_path=self._install(box, program), limits=limits, work_dir=work_dir,
+                              task_programs=programs.trusted)
+                executed = tasktypes.get(problem.task_type).evaluate(run, tests)
+                returned = time.monotonic()
+            finally:
+                board.leave(box)
+        # The runs of a batch are sequential: each ended when the runs after it started.
+        spans, ended = [], returned
+        for test, ran in reversed(list(zip(tests, executed))):
+            spans.append(RunSpan(test.name, ran.time if ran.result is None else ran.result.time,
+                                 ran.wall if ran.result is None else ran.result.wall, ended))
+            ended -= spans[-1].wall
+        results = self._judge_all(problem, [(t, r) for t, r in zip(tests, executed) if not r.cancelled], programs)
+        cancelled = [test.name for test, ran in zip(tests, executed) if ran.cancelled]
+        for target, moot in board.finish(names, results, spans, cancelled):
+            target.cancel(moot)
+        return results
 
-    def _judged(self, problem: Problem, ran: list[tuple[TestCase, Executed]], programs: TaskPrograms) -> list[TestResult]:
-        """Final results for the tests of a batch: the outputs among them judged together."""
+    def _judge_all(self, problem: Problem, ran: list[tuple], programs: TaskPrograms) -> list[TestResult]:
+        """The results of a batch's tests: the task type's own, or the checker's verdicts on
+        their outputs, judged together (one round trip to the judge box for a checker program)."""
         to_judge = [(test, executed) for test, executed in ran if executed.result is None]
         verdicts = {}
         if to_judge:

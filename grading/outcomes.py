@@ -50,6 +50,7 @@ class Executed:
     time: float = 0.0
     wall: float = 0.0
     memory: int = 0
+    cancelled: bool = False  # aborted by `Sandbox.cancel`: no result, its subtasks are decided
 
 
 # The memory cgroup holds usage at the limit, so the peak it reports never exceeds it, and a

@@ -93,3 +93,22 @@ def skippable(test: str, subtasks: Sequence[Subtask], zeroed: set[str]) -> bool:
     return bool(containing) and all(
         s.name in zeroed and scoretypes.get(s.score_type).decided((0.0,), remaining=1) for s in containing
     )
+
+
+def decided_subtasks(subtasks: Sequence[Subtask], outcomes: Mapping[str, float]) -> set[str]:
+    """The subtasks whose fraction the outcomes known so far (`outcomes`: tests that ran) fix,
+    whatever the tests still to run give, by each subtask's score type (`ScoreType.decided`)."""
+    decided = set()
+    for subtask in subtasks:
+        names = set(subtask.tests)
+        known = [outcomes[name] for name in names if name in outcomes]
+        if scoretypes.get(subtask.score_type).decided(known, remaining=len(names) - len(known)):
+            decided.add(subtask.name)
+    return decided
+
+
+def needed(test: str, subtasks: Sequence[Subtask], decided: set[str]) -> bool:
+    """Whether running `test` can still change a score: some subtask containing it is undecided.
+    A test no graded subtask contains is run (it is what the caller asked for)."""
+    containing = [s.name for s in subtasks if test in s.tests]
+    return not containing or any(name not in decided for name in containing)

@@ -14,7 +14,11 @@ CXX = "/usr/bin/g++"
 # with -DEVAL and once with -DONLINE_JUDGE (GCC silently ignores a precompiled header built
 # with other flags or macros), and the benchmark's floor compiles with them too.
 CXX_COMPILE_FLAGS = ("-O2", "-pipe")
-CXX_LINK_FLAGS = ("-static", "-s")
+CMS_LINK_FLAGS = ("-static", "-s")
+# gold (part of binutils, which g++ depends on) links the same static program as the default
+# BFD linker at about half its CPU time: a static libstdc++ link is a third of a small
+# submission's compile. The flags' meaning is unchanged: a static, stripped executable.
+CXX_LINK_FLAGS = (*CMS_LINK_FLAGS, "-fuse-ld=gold")
 
 
 def cxx_flags(std: str, defines: Sequence[str] = DEFAULT_DEFINES) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from collections.abc import Collection
 from typing import Protocol
 
 from .protocol import RunManyResponse, RunRequest, RunResponse
@@ -77,4 +78,11 @@ class Sandbox(Protocol):
 
     def run_many(self, runs: list[dict], stop_on_failure: bool = True) -> RunManyResponse:
         """Several runs (RunRequest dicts) back to back; stops after the first that did not run
-        cleanly when `stop_on_failure`."""
+        cleanly when `stop_on_failure` (a cancelled run does not stop the others)."""
+
+    def cancel(self, tags: Collection[str]) -> None:
+        """Abort the runs tagged with one of `tags` (`RunRequest.tag`) in the request this box is
+        executing now: one still queued in a `run_many` is not started, a running one is killed.
+        Each comes back with `cancelled` set (and, if it had started, what it used until then).
+        Safe to call from any thread while another one waits in `run` or `run_many`; tags of
+        runs that have finished, or a box with no request in flight, are ignored."""

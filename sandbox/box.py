@@ -213,6 +213,9 @@ class Box:
         self._socket: socket.socket | None = None
         self._reader = None
         self._lock = threading.Lock()
+        self._send_lock = threading.Lock()  # `cancel` writes from another thread mid-request
+        self._request_serial = 0
+        self._in_flight: int | None = None  # the id of the run request being executed
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -342,12 +345,20 @@ class Box:
             if self.broken or self._socket is None:
                 raise SandboxError(f"box {self.name} is broken")
             try:
-                self._socket.settimeout(timeout)
-                self._socket.sendall(json.dumps(payload).encode() + b"\n")
+                with self._send_lock:
+                    if payload.get("op") in ("run", "run_many"):
+                        self._request_serial += 1
+                        payload = dict(payload, id=self._request_serial)
+                        self._in_flight = self._request_serial
+                    self._socket.settimeout(timeout)
+                    self._socket.sendall(json.dumps(payload).encode() + b"\n")
                 line = self._reader.readline()
             except (OSError, socket.timeout) as error:
                 self.broken = True
                 raise SandboxError(f"box {self.name}: supervisor unreachable ({error})") from error
+            finally:
+                with self._send_lock:
+                    self._in_flight = None
             if not line:
                 self.broken = True
                 raise SandboxError(f"box {self.name}: supervisor closed the connection (container killed?)")
@@ -357,6 +368,19 @@ class Box:
                     self.broken = True
                 raise SandboxError(f"box {self.name}: {response.get('error')}")
             return response
+
+    def cancel(self, tags) -> None:
+        """See `Sandbox.cancel`. The message names the request in flight, so a cancel that
+        crosses the end of that request is ignored by the supervisor rather than applied to the
+        next one; it gets no answer (the run it aborts answers)."""
+        with self._send_lock:
+            if self._in_flight is None or self._socket is None or self.broken or not tags:
+                return
+            message = {"op": "cancel", "id": self._in_flight, "tags": sorted(tags)}
+            try:
+                self._socket.sendall(json.dumps(message).encode() + b"\n")
+            except OSError:
+                pass  # the thread waiting for the request sees the broken connection itself
 
     def run(self, request: RunRequest) -> RunResponse:
         # The supervisor enforces each wall limit and the wipe budget; this is only the guard

@@ -25,6 +25,8 @@ from .settings import SandboxSettings
 
 log = logging.getLogger(__name__)
 
+BOX_PREFIX = "ioig"  # box names: ioig-<worker pid><random>-<role><serial>
+
 
 def docker_client() -> docker.DockerClient:
     try:
@@ -41,7 +43,7 @@ class SandboxPool:
     def __init__(self, settings: SandboxSettings | None = None, client: docker.DockerClient | None = None):
         self.settings = settings or SandboxSettings()
         self.client = client or docker_client()
-        self._prefix = f"ioig-{os.getpid()}{secrets.token_hex(2)}"
+        self._prefix = f"{BOX_PREFIX}-{os.getpid()}{secrets.token_hex(2)}"
         self._serial = 0
         self._serial_lock = threading.Lock()
         self._idle: queue.Queue[Box] = queue.Queue()
@@ -106,6 +108,11 @@ class SandboxPool:
         return box.broken or box.runs >= self.settings.recycle_after
 
     # -- handing out boxes ---------------------------------------------------------------------
+
+    @property
+    def box_prefix(self) -> str:
+        """What the names of this pool's boxes (and their cgroup directories) start with."""
+        return self._prefix
 
     @property
     def size(self) -> int:

@@ -91,6 +91,7 @@ class Collect(_Message):
 
 class RunRequest(_Message):
     op: Literal["run"] = "run"
+    tag: str | None = Field(default=None, description="Names the run for `cancel` (e.g. the test).")
     processes: list[ProcessSpec]
     pipes: list[str] = Field(default_factory=list)
     files: dict[Slot, list[StagedFile]] = Field(default_factory=dict)
@@ -128,7 +129,8 @@ class Collected(BaseModel):
 
 
 class RunResponse(BaseModel):
-    processes: list[ProcessResult]
+    processes: list[ProcessResult]  # empty for a run cancelled before it started
+    cancelled: bool = Field(default=False, description="Aborted by a `cancel` naming its tag.")
     collected: list[Collected] = Field(default_factory=list)
     leftover_processes: int = 0
     retire: str | None = Field(default=None, description="Why the box must serve no further run (set: recycle it).")

@@ -123,7 +123,9 @@ class TaskType(Plugin, ABC):
     @abstractmethod
     def evaluate(self, run: TestRun, tests: Sequence[TestCase]) -> list[Executed]:
         """Run `tests` in order in one box. May stop early after a failure (when `batched`),
-        so the result can be shorter than `tests`; a result per test that ran."""
+        so the result can be shorter than `tests`; a result per test that ran. Tag each run
+        with its test's name (`RunRequest.tag`) and report a run that comes back cancelled as
+        `Executed(cancelled=True)`: the grader cancels tests that can no longer matter."""
 
 
 tasktypes: Registry[TaskType] = Registry("task type", TaskType, "ioi_grader.tasktypes", "ioi_grader.tasktypes")

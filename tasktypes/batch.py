@@ -104,7 +104,8 @@ class Batch(TaskType):
         return template
 
     def evaluate(self, run: TestRun, tests: Sequence[TestCase]) -> list[Executed]:
-        """Run `tests` in order in one round trip; stops after the first failure."""
+        """Run `tests` in order in one round trip; stops after the first failure. Each run is
+        tagged with its test's name, for the grader to cancel."""
         box, limits = run.sandbox, run.limits
         params: BatchParams = run.problem.task_params
         template = self.template(run.program, run.program_path, limits)
@@ -125,11 +126,16 @@ class Batch(TaskType):
                 process.pop("stdout", None)
             else:
                 process["stdout"] = {"file": output.inside, "write": True}
-            runs.append(request)
+            runs.append(dict(request, tag=test.name))
         try:
             response = box.run_many(runs)
             executed = []
             for test, output, ran in zip(tests, outputs, response.results):
+                if ran.cancelled:
+                    used = ran.processes[0] if ran.processes else None
+                    executed.append(Executed(cancelled=True, time=used.cpu if used else 0.0,
+                                             wall=used.wall if used else 0.0))
+                    continue
                 result = ran.processes[0]
                 failure = classify(result, limits)
                 if failure is not None:

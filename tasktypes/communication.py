@@ -170,7 +170,11 @@ class Communication(TaskType):
                 )
             processes.append(spec)
         try:
-            response = box.run(RunRequest(processes=processes, pipes=pipes))
+            response = box.run(RunRequest(processes=processes, pipes=pipes, tag=test.name))
+            if response.cancelled:
+                users = response.processes[1:]
+                return Executed(cancelled=True, time=sum(u.cpu for u in users),
+                                wall=max((u.wall for u in users), default=0.0))
             manager, users = response.processes[0], response.processes[1:]
             time = sum(u.cpu for u in users)  # user CPU times are summed against the limit
             wall = max(u.wall for u in users)

@@ -10,8 +10,11 @@ unexpected.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import Counter
 
 from ..errors import Rejected, TaskBroken
+from ..grading.board import GradeStats
 from ..grading.grader import GradeHooks
 from ..grading.results import TestResult
 from ..problems.store import UnknownProblem
@@ -46,18 +49,24 @@ def grade_submission(submission_id: str) -> None:
         if state == "running":
             record = store.set_state(record, State.RUNNING)
 
-    def on_test(result: TestResult) -> None:
-        runtime.metrics.count("ioi_grader_tests_total", status=result.status.value)
-        runtime.metrics.observe("ioi_grader_test_seconds", result.wall)
+    def on_finish(stats: GradeStats) -> None:
+        runtime.metrics.count("ioi_grader_solution_cpu_seconds_total", stats.solution_cpu)
+        runtime.metrics.count("ioi_grader_wasted_cpu_seconds_total", stats.wasted_cpu)
+        runtime.metrics.count("ioi_grader_tests_cancelled_total", stats.tests_cancelled)
 
+    tests = TestTally(runtime.metrics)
     hooks = GradeHooks(
         on_compile=lambda seconds: runtime.metrics.observe("ioi_grader_compile_seconds", seconds),
-        on_test=on_test,
+        on_test=tests.add,
         on_state=on_state,
+        on_finish=on_finish,
     )
     recycled_before = runtime.pool.recycled
     try:
-        result = runtime.grader.grade(problem, record.submission, record.options, hooks)
+        try:
+            result = runtime.grader.grade(problem, record.submission, record.options, hooks)
+        finally:
+            tests.flush()
     except Rejected as error:  # the submission cannot be graded on this problem at all
         store.set_state(record, State.FAILED, error=str(error))
         runtime.metrics.count("ioi_grader_submissions_total", state="failed")
@@ -74,6 +83,30 @@ def grade_submission(submission_id: str) -> None:
         runtime.metrics.count("ioi_grader_sandbox_recycles_total", runtime.pool.recycled - recycled_before)
     store.set_state(record, State.DONE, result=result, error=None)
     runtime.metrics.count("ioi_grader_submissions_total", state="done")
+
+
+class TestTally:
+    """Per-test metrics, counted in memory and written to Redis in one pipeline per submission
+    (two Redis round trips per test cost more than a one-millisecond test itself)."""
+
+    def __init__(self, metrics) -> None:
+        self.metrics = metrics
+        self.lock = threading.Lock()
+        self.statuses: Counter[str] = Counter()
+        self.walls: list[float] = []
+
+    def add(self, result: TestResult) -> None:
+        with self.lock:
+            self.statuses[result.status.value] += 1
+            self.walls.append(result.wall)
+
+    def flush(self) -> None:
+        with self.lock:
+            statuses, walls = self.statuses, self.walls
+            self.statuses, self.walls = Counter(), []
+        for status, count in statuses.items():
+            self.metrics.count("ioi_grader_tests_total", count, status=status)
+        self.metrics.observe_many("ioi_grader_test_seconds", walls)
 
 
 def report_failure(job, connection, exc_type=None, exc_value=None, traceback=None) -> None:

@@ -24,6 +24,10 @@ HELP = {
     "ioi_grader_problem_cache_total": ("counter", "Jobs by whether their problem version was on the worker's host."),
     "ioi_grader_package_fetch_bytes_total": ("counter", "Problem package bytes workers fetched from Redis."),
     "ioi_grader_task_errors_total": ("counter", "Submissions failed because their task is broken, by problem."),
+    "ioi_grader_solution_cpu_seconds_total": ("counter", "CPU seconds submissions used in their tests."),
+    "ioi_grader_wasted_cpu_seconds_total": (
+        "counter", "Of which, spent after the test could no longer change a score (before its cancel took effect)."),
+    "ioi_grader_tests_cancelled_total": ("counter", "Tests cancelled in a box once no undecided subtask needed them."),
     "ioi_grader_results_suppressed_total": (
         "counter", "Results dropped because the submission was final already (a job that ran twice)."),
     "ioi_grader_reconciled_total": (
@@ -52,16 +56,23 @@ class Metrics:
                 log.debug("metric %s not counted: %s", name, error)
 
     def observe(self, name: str, value: float) -> None:
+        self.observe_many(name, [value])
+
+    def observe_many(self, name: str, values: list[float]) -> None:
+        """Several observations of one histogram, in one round trip."""
+        if not values:
+            return
+        counts = {f"{bound}": sum(1 for v in values if v <= bound) for bound in BUCKETS}
         try:
             with self.redis.pipeline(transaction=False) as pipe:
                 key = HISTOGRAM.format(name)
-                for bound in BUCKETS:
-                    if value <= bound:
-                        pipe.hincrby(key, f"{bound}", 1)
-                pipe.hincrby(key, "+Inf", 1)
-                pipe.hincrbyfloat(key, "sum", value)
+                for bound, count in counts.items():
+                    if count:
+                        pipe.hincrby(key, bound, count)
+                pipe.hincrby(key, "+Inf", len(values))
+                pipe.hincrbyfloat(key, "sum", sum(values))
                 pipe.execute()
-        except RedisError as error:
+        except RedisError as error:  # a sample lost while Redis restarts must not fail the job
             log.debug("metric %s not observed: %s", name, error)
 
     def render(self, gauges: dict[str, tuple[str, float]]) -> str:

@@ -444,6 +444,8 @@ class Run:
             raise RequestError("run: two processes in the same slot")
         self.pipes: dict[str, tuple[int, int]] = {}
         self._current: Process | None = None  # the process whose fds are being opened
+        self.tag = request.get("tag")  # what a `cancel` names
+        self.cancelled = False
 
     # The fds a child gets, resolved in the parent before fork.
     def _open_spec(self, spec, default_end: str, allow_create: bool) -> int:
@@ -467,6 +469,8 @@ class Run:
     def execute(self) -> dict:
         sup = self.supervisor
         marks = [("received", time.monotonic())]
+        if sup.cancels.hit(self.tag):
+            return {"ok": True, "cancelled": True, "processes": [], "collected": [], "leftover_processes": 0}
         for name in self.request.get("pipes", []):
             read_end, write_end = os.pipe2(os.O_CLOEXEC)
             # Peers of another uid re-open their end through /proc/self/fd/N: let them.
@@ -520,7 +524,7 @@ class Run:
         # Where the supervisor's time went, in ms since the request arrived (for profiling).
         phases = {name: round((at - marks[0][1]) * 1000, 3) for name, at in marks[1:]}
         response = {"ok": True, "processes": results, "collected": collected, "leftover_processes": leftovers,
-                    "phases": phases}
+                    "phases": phases, "cancelled": self.cancelled}
         if sup.tainted:
             response["retire"] = sup.tainted
         return response
@@ -625,6 +629,10 @@ class Run:
         poller = select.poll()
         for fd in running:
             poller.register(fd, select.POLLIN)
+        channel = self.supervisor.cancels.channel
+        watching = self.tag is not None and channel is not None and running
+        if watching:
+            poller.register(channel.fileno(), select.POLLIN)
         pools: dict[str, list[Process]] = {}
         for process in self.processes:
             pools.setdefault(process.cpu_pool, []).append(process)
@@ -654,9 +662,23 @@ class Run:
                     rate = sum(p.cpus for p in live)
                     timeout = min(timeout, max(left / rate, 0.002))
             for fd, _ in poller.poll(max(1, int(timeout * 1000))):
+                if watching and fd == channel.fileno():
+                    if not self.supervisor.cancels.receive() or self.supervisor.cancels.hit(self.tag):
+                        # Cancelled (or the worker is gone): nothing of this run matters any more.
+                        poller.unregister(fd)
+                        watching = False
+                        if self.supervisor.cancels.hit(self.tag):
+                            self._cancel(running)
+                    continue
                 process = running.pop(fd)
                 poller.unregister(fd)
                 self._reap(process)
+
+    def _cancel(self, running: dict) -> None:
+        self.cancelled = True
+        for process in running.values():
+            if process.killed_for is None:
+                self._kill_for(process, "cancel")
 
     def _kill_for(self, process: Process, reason: str) -> None:
         if process.killed_for is None:
@@ -726,7 +748,7 @@ class Run:
             "wall": round((process.end or time.monotonic()) - process.start, 6),
             "memory": self._memory(process),
             "oom_killed": cgroup.oom_killed(),
-            "cpu_exceeded": process.killed_for == "cpu" or cpu > process.cpu_limit
+            "cpu_exceeded": process.killed_for == "cpu" or (process.killed_for is None and cpu > process.cpu_limit)
             or signum == signal.SIGXCPU,
             "wall_exceeded": process.killed_for == "wall",
             "idle": process.idle,
@@ -736,8 +758,79 @@ class Run:
         }
 
 
+class Channel:
+    """The worker's connection: newline-delimited JSON requests, read through our own buffer,
+    so that a run in progress can take in a `cancel` without blocking, and a request that
+    arrived meanwhile (there should be none) waits its turn."""
+
+    def __init__(self, connection: socket.socket):
+        self.connection = connection
+        self.buffer = bytearray()
+        self.pending: list[bytes] = []
+        self.eof = False
+
+    def fileno(self) -> int:
+        return self.connection.fileno()
+
+    def read(self, block: bool) -> list[bytes]:
+        """The complete lines the socket has (waiting for some only if `block`); [] at EOF."""
+        while True:
+            try:
+                data = self.connection.recv(1 << 16, 0 if block else socket.MSG_DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                data = None
+            if data == b"":
+                self.eof = True
+            elif data:
+                self.buffer += data
+            lines = []
+            while (end := self.buffer.find(b"\n")) >= 0:
+                lines.append(bytes(self.buffer[:end]))
+                del self.buffer[:end + 1]
+            if lines or not block or self.eof:
+                return lines
+
+    def next_request(self) -> bytes | None:
+        while not self.pending:
+            if self.eof:
+                return None
+            self.pending += self.read(block=True)
+        return self.pending.pop(0)
+
+
+class Cancellations:
+    """`cancel` messages for the request being executed: the tags of its runs to abort."""
+
+    def __init__(self) -> None:
+        self.channel: Channel | None = None
+        self.request_id = None
+        self.tags: set[str] = set()
+
+    def start(self, request_id) -> None:
+        self.request_id = request_id
+        self.tags = set()
+
+    def receive(self) -> bool:
+        """Take in what the worker sent, without waiting; False once it has hung up."""
+        for line in self.channel.read(block=False):
+            try:
+                message = json.loads(line)
+            except ValueError:
+                message = None
+            if isinstance(message, dict) and message.get("op") == "cancel":
+                if message.get("id") == self.request_id and self.request_id is not None:
+                    self.tags.update(t for t in message.get("tags", []) if isinstance(t, str))
+            else:
+                self.channel.pending.append(line)
+        return not self.channel.eof
+
+    def hit(self, tag) -> bool:
+        return tag is not None and tag in self.tags
+
+
 class Supervisor:
     def __init__(self) -> None:
+        self.cancels = Cancellations()
         self.box_cgroups = open_box_cgroups(SUPERVISOR_MEMORY, SUPERVISOR_PIDS)
         self.box_cgroups.limit_box_pids(BOX_PIDS_MAX)
         self.cgroups = {slot: self.box_cgroups.slot(slot) for slot in SLOTS}
@@ -766,9 +859,13 @@ class Supervisor:
             cgroups = self.box_cgroups.describe()
             return {"ok": True, "protocol": PROTOCOL_VERSION, "controllers": cgroups["controllers"],
                     "cgroup_version": self.box_cgroups.version, "cgroup": cgroups}
+        if op == "cancel":
+            return None  # for a request that has finished already: nothing to do, no answer
         if op == "run":
+            self.cancels.start(request.get("id"))
             return Run(self, request).execute()
         if op == "run_many":
+            self.cancels.start(request.get("id"))
             return self.run_many(request)
         if op == "install":
             return self.install(request)
@@ -787,11 +884,14 @@ class Supervisor:
             raise RequestError("run_many: 'runs' must be a non-empty list")
         results = []
         for run in runs:
+            if self.cancels.channel is not None:
+                self.cancels.receive()
             result = Run(self, run).execute()
             results.append(result)
             if "retire" in result:
                 break  # no further run may use this box
-            if request.get("stop_on_failure") and not all(wire.ran_cleanly(p) for p in result["processes"]):
+            if (request.get("stop_on_failure") and not result.get("cancelled")
+                    and not all(wire.ran_cleanly(p) for p in result["processes"])):
                 break
         return {"ok": True, "results": results}
 
@@ -827,11 +927,14 @@ class Supervisor:
                 self.converse(connection)
 
     def converse(self, connection: socket.socket) -> None:
-        reader = connection.makefile("rb")
-        for line in reader:
+        channel = Channel(connection)
+        self.cancels.channel = channel
+        while (line := channel.next_request()) is not None:
             try:
                 request = json.loads(line)
                 response = self.handle(request)
+                if response is None:
+                    continue
             except RequestError as error:
                 response = {"ok": False, "error": str(error), "anomaly": False}
             except Anomaly as error:

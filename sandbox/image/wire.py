@@ -47,7 +47,7 @@ GUARD_DEVICES = ("/dev/null",)
 # The largest file a `collect` copies out of a slot's scratch.
 COLLECT_MAX_BYTES = 256 << 20
 
-OPS = ("ping", "run", "run_many", "install", "clear")
+OPS = ("ping", "run", "run_many", "install", "clear", "cancel")
 
 
 def user_slot(index: int) -> str:

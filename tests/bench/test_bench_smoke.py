@@ -19,14 +19,21 @@ def test_bench_quick_runs_and_every_mode_agrees(tmp_path):
                          capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(report_path.read_text())
-    assert [w["name"] for w in report["workloads"]] == ["fish", "reward", "many-small"]
+    assert [w["name"] for w in report["workloads"]] == ["fish", "reward", "many-small", "reward-batch"]
+    *single, batch = report["workloads"]
     for workload in report["workloads"]:
         assert workload["scores_agree"], workload["name"]
-        assert workload["ours_over_floor"] and workload["anchor_over_ours"]
+        assert workload["ours_over_floor"]
+        assert 0 <= workload["wasted_cpu_fraction"] <= 1 and 0 <= workload["floor_wasted_cpu_fraction"] <= 1
+    for workload in single:
+        assert workload["anchor_over_ours"]
         modes = {row["mode"] for row in workload["rows"]}
         assert {"floor", "ours (core)", "anchor", "ours (service, 1 worker)"} <= modes
+    assert {row["mode"] for row in batch["rows"]} == {"floor", "ours (service, 2 workers x 1 box)"}
+    assert batch["service_2wx1b_completions_per_second"] > 0 and len(batch["service_2wx1b_core_busy"]) >= 1
     assert report["workloads"][2]["per_test_overhead_ms"] is not None
-    assert set(report["compile_seconds"]) >= {"plain", "pch", "ours_in_sandbox"}
+    assert set(report["compile_seconds"]) >= {"plain", "pch", "pch_bfd_linker", "ours_in_sandbox"}
+    assert {"cc1plus with the precompiled header (-S)", "static link, gold"} <= set(report["compile_stages"])
 
 
 def test_load_smoke_every_result_correct(tmp_path):

@@ -97,6 +97,33 @@ def test_the_cms_convention_also_reads_managers():
     assert verdict.outcome == 0.5 and verdict.message == "Output is partially correct"
 
 
+def judge_together(fake_grader, problem: Problem, outputs: list[bytes], tmp_path: Path):
+    programs = fake_grader.programs.programs(problem, languages.get("cpp"))
+    context = JudgeContext(problem=problem, checker=programs.checker, judge_box=fake_grader.pool.judge_box)
+    items = []
+    for index, output in enumerate(outputs):
+        path = tmp_path / f"together-{index}.out"
+        path.write_bytes(output)
+        items.append((problem.tests[str(index)], path))
+    return conventions.get(problem.checker.kind).judge_many(context, items)
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_a_batch_judged_together_gets_the_verdicts_judged_one_by_one(fake_grader, tmp_path, name):
+    plugin = conventions.get(name)
+    problem = problem_with_checker(tmp_path, name, plugin.source_examples,
+                                   [(e.input, e.answer) for e in plugin.examples])
+    together = judge_together(fake_grader, problem, [e.output for e in plugin.examples], tmp_path)
+    assert together == judge_all(fake_grader, problem, [e.output for e in plugin.examples], tmp_path)
+
+
+def test_in_a_batch_a_checker_crashed_by_one_output_zeroes_only_that_output(fake_grader, tmp_path):
+    problem = problem_with_checker(tmp_path, "cms", CRASHES_ON_BOOM, [(b"", b"fine\n")] * 3)
+    first, crashed, last = judge_together(fake_grader, problem, [b"fine\n", b"boom\n", b"fine\n"], tmp_path)
+    assert first.outcome == last.outcome == 1
+    assert crashed.outcome == 0 and "could not judge" in crashed.message
+
+
 CRASHES_ON_EMPTY_OR_BOOM = CRASHES_ON_BOOM.replace(
     'if (fscanf(output, "%63s", got) == 1 && strcmp(got, "boom") == 0) abort();',
     'if (fscanf(output, "%63s", got) != 1 || strcmp(got, "boom") == 0) abort();')

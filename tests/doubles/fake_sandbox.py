@@ -44,6 +44,9 @@ class FakeSandbox:
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         self.installed: dict[str, str] = {}
         self.runs = 0
+        self._cancel_lock = threading.Lock()
+        self._in_flight = False
+        self._cancelled: set[str] = set()
 
     # -- files -------------------------------------------------------------------------------------
 
@@ -76,20 +79,46 @@ class FakeSandbox:
     # -- runs --------------------------------------------------------------------------------------
 
     def run(self, request: RunRequest) -> RunResponse:
-        return RunResponse.model_validate(self._run(request.model_dump(exclude_none=True)))
+        with self._request():
+            return RunResponse.model_validate(self._run(request.model_dump(exclude_none=True)))
 
     def run_many(self, runs: list[dict], stop_on_failure: bool = True) -> RunManyResponse:
         results = []
-        for run in runs:
-            results.append(self._run(run))
-            if stop_on_failure and not all(wire.ran_cleanly(p) for p in results[-1]["processes"]):
-                break
+        with self._request():
+            for run in runs:
+                results.append(self._run(run))
+                if (stop_on_failure and not results[-1]["cancelled"]
+                        and not all(wire.ran_cleanly(p) for p in results[-1]["processes"])):
+                    break
         return RunManyResponse.model_validate({"results": results})
+
+    def cancel(self, tags) -> None:
+        """As the real box: abort the tagged runs of the request in flight, from any thread."""
+        with self._cancel_lock:
+            if self._in_flight:
+                self._cancelled.update(tags)
+
+    @contextmanager
+    def _request(self):
+        with self._cancel_lock:
+            self._in_flight, self._cancelled = True, set()
+        try:
+            yield
+        finally:
+            with self._cancel_lock:
+                self._in_flight = False
+
+    def _is_cancelled(self, tag) -> bool:
+        with self._cancel_lock:
+            return tag is not None and tag in self._cancelled
 
     def _scratch(self, slot: str) -> Path:
         return self.root / "scratch" / slot
 
     def _run(self, request: dict) -> dict:
+        tag = request.get("tag")
+        if self._is_cancelled(tag):
+            return {"processes": [], "collected": [], "leftover_processes": 0, "cancelled": True}
         self.runs += 1
         for slot, files in (request.get("files") or {}).items():
             for item in files:
@@ -107,8 +136,9 @@ class FakeSandbox:
             for read_end, write_end in pipes.values():
                 os.close(read_end)
                 os.close(write_end)
+        cancelled = lambda: self._is_cancelled(tag)  # noqa: E731
         for process in processes:
-            process.wait()
+            process.wait(cancelled)
         results = [process.result() for process in processes]
         collected = []
         for item in request.get("collect", []):
@@ -122,7 +152,8 @@ class FakeSandbox:
         for process in processes:
             shutil.rmtree(process.cwd)
             process.cwd.mkdir()
-        return {"processes": results, "collected": collected, "leftover_processes": 0}
+        was_cancelled = any(process.cancelled for process in processes)
+        return {"processes": results, "collected": collected, "leftover_processes": 0, "cancelled": was_cancelled}
 
 
 def _sleeping(pid: int) -> bool:
@@ -162,6 +193,7 @@ class _Process:
         self.peak_rss = 0
         self.killed_for_wall = False
         self.idle = False
+        self.cancelled = False
         opened = [self._open(spec.get("stdin"), "r", pipes), self._open(spec.get("stdout"), "w", pipes),
                   self._open(spec.get("stderr"), "w", pipes)]
         opened += [self._open(extra, extra.get("end", "r"), pipes) for extra in spec.get("fds", [])]
@@ -198,7 +230,7 @@ class _Process:
             return os.open(stream["file"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         return os.open(stream["file"], os.O_RDONLY | os.O_CLOEXEC)
 
-    def wait(self) -> None:
+    def wait(self, cancelled=lambda: False) -> None:
         if self.pid < 0:
             return
         while True:
@@ -207,10 +239,14 @@ class _Process:
                 self.status, self.rusage, self.end = status, rusage, time.monotonic()
                 break
             self.peak_rss = max(self.peak_rss, _resident_high_water(self.pid))
-            if time.monotonic() - self.start > self.wall_limit:
-                if not self.killed_for_wall:
-                    self.idle = _sleeping(self.pid)
-                self.killed_for_wall = True
+            over_wall = time.monotonic() - self.start > self.wall_limit
+            if over_wall or (not self.cancelled and cancelled()):
+                if over_wall:
+                    if not self.killed_for_wall:
+                        self.idle = _sleeping(self.pid)
+                    self.killed_for_wall = True
+                else:
+                    self.cancelled = True
                 try:
                     os.killpg(self.pid, signal.SIGKILL)
                 except ProcessLookupError:
@@ -231,7 +267,8 @@ class _Process:
         return {
             "slot": self.spec["slot"], "exit_code": exit_code, "signal": signum, "cpu": round(cpu, 6),
             "wall": round(self.end - self.start, 6), "memory": self.peak_rss,
-            "oom_killed": False, "cpu_exceeded": cpu > self.cpu_limit or signum == signal.SIGXCPU,
+            "oom_killed": False,
+            "cpu_exceeded": (not self.cancelled and cpu > self.cpu_limit) or signum == signal.SIGXCPU,
             "wall_exceeded": self.killed_for_wall, "idle": self.idle, "output_exceeded": signum == signal.SIGXFSZ,
             "exec_error": self.exec_error,
         }
