@@ -55,3 +55,39 @@ static bool child_holds(long bytes) {
     waitpid(pid, &status, 0);
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
+// In `count` children at once: each touches `bytes` of anonymous memory and holds it until all
+// of them have. True if they all lived through it, i.e. the slot let the tree as a whole hold
+// more than its limit. (Children that each touch and exit at once may never overlap in time.)
+static bool children_hold_together(long bytes, int count) {
+    int ready[2], go[2];
+    if (pipe(ready) != 0 || pipe(go) != 0) return false;
+    pid_t pids[8];
+    for (int i = 0; i < count && i < 8; i++) {
+        pids[i] = fork();
+        if (pids[i] == 0) {
+            close(ready[0]);
+            close(go[1]);
+            volatile char* p = (volatile char*)malloc(bytes);
+            if (!p) _exit(1);
+            for (long at = 0; at < bytes; at += 4096) p[at] = 1;
+            char c = 1;
+            bool told = write(ready[1], &c, 1) == 1;
+            close(ready[1]);  // so that the parent sees EOF once every child told or died
+            if (read(go[0], &c, 1) < 0) {}  // returns at EOF: when the parent lets go
+            _exit(told && p[bytes - 4096] == 1 ? 0 : 1);
+        }
+    }
+    close(ready[1]);
+    close(go[0]);
+    char c;
+    int held = 0;
+    while (held < count && read(ready[0], &c, 1) == 1) held++;
+    close(go[1]);
+    bool all = held == count;
+    for (int i = 0; i < count && i < 8; i++) {
+        int status = 0;
+        waitpid(pids[i], &status, 0);
+        all = all && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }
+    return all;
+}
