@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from .api import AsyncClient, Client, GraderError, ServiceBusy
+from .api import AsyncClient, Client, GraderError
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,32 @@ def _unscorable(count: int, error: Exception) -> list[float | None]:
     return [None] * count
 
 
+def _failed(items: list[dict], error: Exception) -> list[float | None]:
+    """None for every item when the service could not grade them (TRL drops those); a 4xx, which
+    the caller can fix, is raised."""
+    if isinstance(error, GraderError) and error.status < 500:
+        raise error
+    return _unscorable(len(items), error)
+
+
+def _rewards(url: str | None, api_key: str | None, items: list[dict], mode: str, timeout: float | None,
+             options: dict | None = None) -> list[float | None]:
+    try:
+        with Client(url, api_key) as client:
+            return client.reward(items, mode=mode, timeout=timeout, **(options or {})).rewards
+    except (httpx.TransportError, GraderError) as error:
+        return _failed(items, error)
+
+
+async def _rewards_async(url: str | None, api_key: str | None, items: list[dict], mode: str,
+                         timeout: float | None, options: dict | None = None) -> list[float | None]:
+    try:
+        async with AsyncClient(url, api_key) as client:
+            return (await client.reward(items, mode=mode, timeout=timeout, **(options or {}))).rewards
+    except (httpx.TransportError, GraderError) as error:
+        return _failed(items, error)
+
+
 def make_ioi_reward(url: str | None = None, api_key: str | None = None, mode: str = "subtask",
                     timeout: float | None = None) -> Callable[..., list[float | None]]:
     """A reward function bound to a service and a reward mode ("subtask", "problem", "tests")."""
@@ -57,15 +83,7 @@ def make_ioi_reward(url: str | None = None, api_key: str | None = None, mode: st
     def ioi_reward(completions: Sequence[Any], prompts: Any = None, completion_ids: Any = None,
                    **columns: Any) -> list[float | None]:
         items = reward_items(completions, columns)
-        try:
-            with Client(url, api_key) as client:
-                return client.reward(items, mode=mode, timeout=timeout).rewards
-        except (httpx.TransportError, ServiceBusy) as error:
-            return _unscorable(len(items), error)
-        except GraderError as error:
-            if error.status >= 500:
-                return _unscorable(len(items), error)
-            raise  # a 4xx is a bug in the dataset or the call: surface it
+        return _rewards(url, api_key, items, mode, timeout)
 
     ioi_reward.__name__ = "ioi_reward" if mode == "subtask" else f"ioi_reward_{mode}"
     return ioi_reward
@@ -78,15 +96,7 @@ def make_ioi_reward_async(url: str | None = None, api_key: str | None = None, mo
     async def ioi_reward_async(completions: Sequence[Any], prompts: Any = None, completion_ids: Any = None,
                                **columns: Any) -> list[float | None]:
         items = reward_items(completions, columns)
-        try:
-            async with AsyncClient(url, api_key) as client:
-                return (await client.reward(items, mode=mode, timeout=timeout)).rewards
-        except (httpx.TransportError, ServiceBusy) as error:
-            return _unscorable(len(items), error)
-        except GraderError as error:
-            if error.status >= 500:
-                return _unscorable(len(items), error)
-            raise
+        return await _rewards_async(url, api_key, items, mode, timeout)
 
     ioi_reward_async.__name__ = "ioi_reward_async" if mode == "subtask" else f"ioi_reward_async_{mode}"
     return ioi_reward_async
@@ -136,15 +146,7 @@ def make_cf_reward(url: str | None = None, api_key: str | None = None, mode: str
     def cf_reward(completions: Sequence[Any], prompts: Any = None, completion_ids: Any = None,
                   **columns: Any) -> list[float | None]:
         items = cf_reward_items(completions, columns, language)
-        try:
-            with Client(url, api_key) as client:
-                return client.reward(items, mode=mode, timeout=timeout, **options).rewards
-        except (httpx.TransportError, ServiceBusy) as error:
-            return _unscorable(len(items), error)
-        except GraderError as error:
-            if error.status >= 500:
-                return _unscorable(len(items), error)
-            raise
+        return _rewards(url, api_key, items, mode, timeout, options)
 
     cf_reward.__name__ = "cf_reward" if mode == "weighted_sum" else f"cf_reward_{mode}"
     return cf_reward
@@ -161,15 +163,7 @@ def make_cf_reward_async(url: str | None = None, api_key: str | None = None, mod
     async def cf_reward_async(completions: Sequence[Any], prompts: Any = None, completion_ids: Any = None,
                               **columns: Any) -> list[float | None]:
         items = cf_reward_items(completions, columns, language)
-        try:
-            async with AsyncClient(url, api_key) as client:
-                return (await client.reward(items, mode=mode, timeout=timeout, **options)).rewards
-        except (httpx.TransportError, ServiceBusy) as error:
-            return _unscorable(len(items), error)
-        except GraderError as error:
-            if error.status >= 500:
-                return _unscorable(len(items), error)
-            raise
+        return await _rewards_async(url, api_key, items, mode, timeout, options)
 
     cf_reward_async.__name__ = "cf_reward_async" if mode == "weighted_sum" else f"cf_reward_async_{mode}"
     return cf_reward_async

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from .model import (
     ProblemFormatError,
     registry,
 )
+from .importing import write_file_atomic
 from .tps import MIB, check_id, load_tps, memory_limit_bytes
 
 __all__ = [
@@ -302,18 +302,9 @@ def _write_atomic(path: Path, data: bytes) -> bool:
             return False
     except OSError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
     # Write-then-rename: a concurrent reader (another worker loading the same task) never sees a
     # half-written test.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_file_atomic(path, data)
     return True
 
 
