@@ -7,7 +7,11 @@ code, too slow, a language we do not grade, and the service down."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import socket
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +20,7 @@ from ioi_grader.client import Client
 from ioi_grader.client.reward import make_cf_reward, make_cf_reward_async
 from ioi_grader.problems.codeforces import load_codeforces
 from live import ServiceProcess
-from paths import FIXTURES
+from paths import FIXTURES, REPO
 
 pytestmark = [pytest.mark.docker, pytest.mark.redis]
 
@@ -117,3 +121,35 @@ def test_the_service_down_gives_none_not_zero():
     assert reward([BATCH["correct"][0]] * 2, id=["1/A"] * 2, language=["cpp"] * 2) == [None, None]
     reward_async = make_cf_reward_async(f"http://127.0.0.1:{port}", mode="pass_fail")
     assert asyncio.run(reward_async([BATCH["correct"][0]], id=["1/A"], language=["cpp"])) == [None]
+
+
+@pytest.mark.slow
+def test_cf_reward_in_a_grpo_trainer_step(cf_service, tmp_path):
+    """A real GRPOTrainer step with `cf_reward` in `reward_funcs` unchanged, on the mixed batch
+    (scripted completions: see grpo_scripted_step.py), then the same step with the service down."""
+    cases = {name: {"completion": completion[0]["content"], "id": "1/A", "language": language}
+             for name, (completion, language) in BATCH.items()}
+    (tmp_path / "cases.json").write_text(json.dumps(cases))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    run = subprocess.run([str(REPO / ".venv/bin/python"), str(Path(__file__).with_name("grpo_scripted_step.py")),
+                          str(tmp_path / "cases.json"), str(tmp_path / "out"), cf_service.url, down],
+                         env=env, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    live, unreachable = (json.loads(line.split(" ", 1)[1]) for line in run.stdout.splitlines()
+                         if line.startswith("grpo-step-result "))
+    expected = {"correct": 1.1, "wrong": 0.1 * WRONG_PASSES / 50, "compile_error": -0.1, "no_code": -1.0,
+                "too_slow": 0.0, "unknown_language": None}
+    by_case = {completion: reward for completion, reward in zip(live["completions"], live["rewards"])}
+    # Two generations of each of the six prompts, each decoded back to its scripted text.
+    assert len(live["completions"]) == 2 * len(cases) and set(by_case) == {c["completion"] for c in cases.values()}
+    for name, case in cases.items():
+        got = by_case[case["completion"]]
+        assert (got is None) if expected[name] is None else got == pytest.approx(expected[name]), name
+    scored = [value for value in expected.values() if value is not None]
+    assert live["step"] == 1 and live["mean"] == pytest.approx(sum(scored) / len(scored))  # None left out
+    # Service down: every reward is None (never 0), and the step still runs to its end.
+    assert unreachable["step"] == 1 and unreachable["rewards"] == [None] * (2 * len(cases))
+    assert unreachable["mean"] is None
