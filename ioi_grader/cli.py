@@ -472,13 +472,17 @@ def build_parser() -> argparse.ArgumentParser:
     importing = problems_commands.add_parser(
         "import", help="import a dataset (hub id or local parquet) into a folder of task folders: streamed, "
         "resumable, skipping problems already imported with the same content")
-    importing.add_argument("source", help="problems dataset: a hub id (open-r1/ioi) or a local .parquet file/folder")
-    importing.add_argument("--tests", help="tests dataset: hub id or local folder of <year>.parquet "
-                           "(default: open-r1/ioi-test-cases)")
+    importing.add_argument("source", help="problems dataset: a hub id (open-r1/ioi, open-r1/codeforces) or a local "
+                           ".parquet file/folder")
+    importing.add_argument("--tests", help="tests: for open-r1/ioi a hub id or local folder of <year>.parquet "
+                           "(default: open-r1/ioi-test-cases); for open-r1/codeforces the folder of "
+                           "test_cases_NNNN.parquet (default: official tests only)")
     importing.add_argument("--years", action="append", metavar="YEAR[,YEAR]", help="only these years (repeatable)")
     importing.add_argument("--split", help="only this split of the problems dataset (default: all)")
-    importing.add_argument("--problem", action="append", metavar="ID", help="only this problem (id or YEAR-ID)")
-    importing.add_argument("--kind", help="dataset kind when it cannot be told from the source (open-r1/ioi)")
+    importing.add_argument("--problem", action="append", metavar="ID",
+                           help="only this problem (id, YEAR-ID for open-r1/ioi, e.g. 2063/A for codeforces)")
+    importing.add_argument("--kind", help="dataset kind when it cannot be told from the source (open-r1/ioi, "
+                           "open-r1/codeforces)")
     importing.add_argument("--out", required=True, metavar="DIR", help="folder of task folders to write")
     importing.set_defaults(handler=cmd_problems_import)
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,8 +36,8 @@ from .store import folder_code
 from .tps import MIB, check_id, load_tps
 
 __all__ = [
-    "CODEFORCES_COLUMNS", "CodeforcesImport", "GENERATED_TEST_COLUMNS", "PROMPT_COLUMNS", "load_codeforces",
-    "statement_flags",
+    "CODEFORCES_COLUMNS", "CodeforcesImport", "CodeforcesTask", "GENERATED_TEST_COLUMNS", "PROMPT_COLUMNS",
+    "codeforces_tasks", "load_codeforces", "statement_flags",
 ]
 
 # The columns of open-r1/codeforces (default and `verifiable` configs), in the hub's order.
@@ -195,6 +195,81 @@ def _problem_files(reader: _Rows, index: int, row: Mapping[str, Any], tests: Seq
     return out
 
 
+@dataclass
+class CodeforcesTask:
+    """One problem of the dataset as the files of its TPS folder, or refused with the reason."""
+
+    problem_id: str
+    files: dict[str, bytes] | None  # None: refused
+    reason: str | None = None  # why it was refused
+    note: str | None = None  # loaded with fewer tests than the dataset describes
+
+
+def codeforces_tasks(
+    source: str | os.PathLike[str] = "open-r1/codeforces",
+    tests_folder: str | os.PathLike[str] | None = None,
+    *,
+    config: str | None = None,
+    split: str = "train",
+    problem_ids: Iterable[str] | None = None,
+    checker_flags: Mapping[str, Sequence[str]] | None = None,
+) -> Iterator[CodeforcesTask]:
+    """The problems of an open-r1/codeforces dataset (a hub id through `datasets.load_dataset`,
+    or local parquet with the same columns) as task folder contents, one contest's generated
+    tests in memory at a time. `problem_ids` limits them to those ids, and then a refused one
+    raises ProblemFormatError."""
+    wanted = set(problem_ids) if problem_ids is not None else None
+    reader = _Rows(source)
+    dataset = _load_rows(source, hub_name=config, split=split, what="problems")
+    missing = [c for c in _NEEDED if c not in dataset.column_names]
+    if missing:
+        raise ProblemFormatError(reader.path, f"not an open-r1/codeforces dataset: missing columns "
+                                              f"{', '.join(missing)}", missing[0])
+    generated = _GeneratedTests(Path(tests_folder).expanduser() if tests_folder is not None else None)
+    ids = list(dataset["id"])
+    selected = [i for i, problem_id in enumerate(ids) if wanted is None or problem_id in wanted]
+    if wanted is not None:
+        absent = sorted(wanted - {ids[i] for i in selected})
+        if absent:
+            raise ProblemFormatError(reader.path, f"no such problem(s) in split {split!r}: {', '.join(absent)}", "id")
+    by_contest: dict[int, set[str]] = {}
+    rows = {}
+    for index in selected:
+        row = dataset[index]
+        problem_id = reader.get(row, index, "id", str)
+        if problem_id in rows:
+            continue  # verifiable-prompts holds each problem twice (one row per language)
+        rows[problem_id] = (index, row)
+        by_contest.setdefault(int(reader.get(row, index, "contest_id", (int, str))), set()).add(problem_id)
+    for problem_id, (index, row) in rows.items():
+        contest = int(row["contest_id"])
+        official = _tests_of(reader, index, row)
+        extra = generated.of(contest, by_contest[contest]).get(problem_id, [])
+        reason = None
+        if _is_interactive(row):
+            reason = "interactive problem: the dataset has no interactor for it"
+        elif not official and not extra:
+            where = generated.path(contest)
+            reason = ("no tests: no official_tests, and no generated tests " +
+                      (f"in {where}" if where is not None else "(no generated tests folder given)"))
+        if reason is not None:
+            if wanted is not None:
+                raise ProblemFormatError(reader.path, f"{problem_id} cannot be graded: {reason}", "id")
+            yield CodeforcesTask(problem_id, None, reason=reason)
+            continue
+        note = None
+        count = row.get("generated_tests") or 0
+        if not extra and isinstance(count, int) and count > 0:
+            note = (f"graded on its {len(official)} official tests only: the dataset has {count} "
+                    f"generated tests, not found in {generated.path(contest) or 'any folder'}")
+        elif not extra and row.get("official_tests_complete") is False:
+            note = "graded on its official tests only, which the dataset marks incomplete"
+        tests = [(f"official-{n:03d}", given, expected) for n, (given, expected) in enumerate(official, start=1)]
+        tests += [(f"generated-{n:04d}", given, expected) for n, (given, expected) in enumerate(extra, start=1)]
+        flags = None if checker_flags is None or problem_id not in checker_flags else checker_flags[problem_id]
+        yield CodeforcesTask(problem_id, _problem_files(reader, index, row, tests, flags), note=note)
+
+
 def load_codeforces(
     source: str | os.PathLike[str] = "open-r1/codeforces",
     tests_folder: str | os.PathLike[str] | None = None,
@@ -213,59 +288,17 @@ def load_codeforces(
     `checker_flags` gives, per id, the `tokens` flags to use instead of the statement's (e.g.
     `{"1/A": ["float_tolerance", "1e-4"]}`; `[]` for an exact comparison).
     """
-    wanted = set(problem_ids) if problem_ids is not None else None
-    reader = _Rows(source)
-    dataset = _load_rows(source, hub_name=config, split=split, what="problems")
-    missing = [c for c in _NEEDED if c not in dataset.column_names]
-    if missing:
-        raise ProblemFormatError(reader.path, f"not an open-r1/codeforces dataset: missing columns "
-                                              f"{', '.join(missing)}", missing[0])
-    generated = _GeneratedTests(Path(tests_folder).expanduser() if tests_folder is not None else None)
     cache = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir().with_name(
         "open-r1-codeforces")
-    ids = list(dataset["id"])
-    selected = [i for i, problem_id in enumerate(ids) if wanted is None or problem_id in wanted]
-    if wanted is not None:
-        absent = sorted(wanted - {ids[i] for i in selected})
-        if absent:
-            raise ProblemFormatError(reader.path, f"no such problem(s) in split {split!r}: {', '.join(absent)}", "id")
-    by_contest: dict[int, set[str]] = {}
-    rows = {}
-    for index in selected:
-        row = dataset[index]
-        problem_id = reader.get(row, index, "id", str)
-        if problem_id in rows:
-            continue  # verifiable-prompts holds each problem twice (one row per language)
-        rows[problem_id] = (index, row)
-        by_contest.setdefault(int(reader.get(row, index, "contest_id", (int, str))), set()).add(problem_id)
     result = CodeforcesImport()
-    for problem_id, (index, row) in rows.items():
-        contest = int(row["contest_id"])
-        official = _tests_of(reader, index, row)
-        extra = generated.of(contest, by_contest[contest]).get(problem_id, [])
-        reason = None
-        if _is_interactive(row):
-            reason = "interactive problem: the dataset has no interactor for it"
-        elif not official and not extra:
-            where = generated.path(contest)
-            reason = ("no tests: no official_tests, and no generated tests " +
-                      (f"in {where}" if where is not None else "(no generated tests folder given)"))
-        if reason is not None:
-            if wanted is not None:
-                raise ProblemFormatError(reader.path, f"{problem_id} cannot be graded: {reason}", "id")
-            result.refused[problem_id] = reason
+    for task in codeforces_tasks(source, tests_folder, config=config, split=split, problem_ids=problem_ids,
+                                 checker_flags=checker_flags):
+        if task.files is None:
+            result.refused[task.problem_id] = task.reason or "refused"
             continue
-        count = row.get("generated_tests") or 0
-        if not extra and isinstance(count, int) and count > 0:
-            result.notes[problem_id] = (f"graded on its {len(official)} official tests only: the dataset has {count} "
-                                        f"generated tests, not found in {generated.path(contest) or 'any folder'}")
-        elif not extra and row.get("official_tests_complete") is False:
-            result.notes[problem_id] = "graded on its official tests only, which the dataset marks incomplete"
-        tests = [(f"official-{n:03d}", given, expected) for n, (given, expected) in enumerate(official, start=1)]
-        tests += [(f"generated-{n:04d}", given, expected) for n, (given, expected) in enumerate(extra, start=1)]
-        flags = None if checker_flags is None or problem_id not in checker_flags else checker_flags[problem_id]
-        files = _problem_files(reader, index, row, tests, flags)
-        folder = cache / folder_code(problem_id)
-        _sync_folder(folder, files)
-        result.problems[problem_id] = load_tps(folder)
+        if task.note is not None:
+            result.notes[task.problem_id] = task.note
+        folder = cache / folder_code(task.problem_id)
+        _sync_folder(folder, task.files)
+        result.problems[task.problem_id] = load_tps(folder)
     return result

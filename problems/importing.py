@@ -307,7 +307,7 @@ def register(importer: type[DatasetImporter]) -> type[DatasetImporter]:
 
 
 def importer_kind(source: str, kind: str | None = None) -> type[DatasetImporter]:
-    from . import openr1_import  # noqa: F401 - registers the open-r1 kinds
+    from . import codeforces_import, openr1_import  # noqa: F401 - each registers its kind
 
     if kind is not None:
         if kind not in IMPORTERS:
