@@ -95,12 +95,18 @@ class Row:
         self.key = f"{self.index}:{digest}"  # resume needs the same row at the same place
 
 
-def to_row(index: int, raw: dict[str, Any], default_language: str | None, subset_default: str | None = None) -> Row:
+def to_row(index: int, raw: dict[str, Any], default_language: str | None, subset_default: str | None = None,
+           codeforces: bool = False) -> Row:
     """A row of the input. Its language: its `language` column, else `default_language` (the
-    --language given), else the subset's, else its last code fence's, else C++."""
-    problem = raw.get("problem_id") or raw.get("problem") or raw.get("id")
+    --language given), else the subset's, else its last code fence's, else C++. Its problem: with
+    `codeforces`, its `id` only (`problem` in such rows would be a statement, not an id)."""
+    if codeforces:
+        problem = raw.get("id") or raw.get("problem_id")
+    else:
+        problem = raw.get("problem_id") or raw.get("problem") or raw.get("id")
     if not problem:
-        raise ValueError(f"row {index}: no problem_id / problem / id column")
+        columns = "id / problem_id" if codeforces else "problem_id / problem / id"
+        raise ValueError(f"row {index}: no {columns} column")
     subtask = raw.get("subtask")
     code = raw.get("code")
     generation = raw.get("generation", raw.get("completion", ""))

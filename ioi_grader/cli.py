@@ -287,7 +287,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raw = raw[: args.limit]
     by_subset = subset_language(args.input, args.subset) if args.codeforces else None
     default = args.language or (None if args.codeforces else "cpp")
-    rows = [to_row(index, item, default, by_subset) for index, item in enumerate(raw)]
+    rows = [to_row(index, item, default, by_subset, codeforces=args.codeforces)
+            for index, item in enumerate(raw)]
     records = asyncio.run(run_batch(rows, Path(args.out), url=args.url, api_key=args.api_key,
                                     concurrency=args.concurrency, console=console, codeforces=args.codeforces,
                                     patch_code=args.patch_code))

@@ -23,7 +23,9 @@ follows what happened first:
    CPU limit and the interactor was waiting too, i.e. it never flushed, or waited for input that
    would never come);
 2. unless the interactor had already finished and rejected the output: then WA (or PE), whatever
-   became of the solution afterwards (it typically dies of SIGPIPE or reads end of file);
+   became of the solution afterwards (it typically dies of SIGPIPE or reads end of file); a
+   solution that only exits with an error code gets the rejection whichever ended first (see
+   `_outcome`);
 3. an interactor that fails (testlib FAIL, a crash, its own limits) while the solution is
    blameless is the task's fault, never the solution's: a TaskBroken error. So is an interactor
    that was computing, not waiting, while the solution waited for it (too slow).
@@ -215,7 +217,14 @@ class Interactive(TaskType):
         interactor_ok = not (interactor.oom_killed or interactor.cpu_exceeded or interactor.wall_exceeded
                              or interactor.signal is not None or interactor.exec_error)
         interactor_first = interactor.wall < solution.wall or solution.signal == signal.SIGPIPE
-        if own_failure is not None and not interactor_first:
+        # Failed by its exit code alone (no signal, no limit), with the interactor ending cleanly: how
+        # a solution takes the end of file a rejection leaves it (Python's EOFError, a failed scanf).
+        # The walls cannot tell which ended first here: the solution reads end of file as soon as the
+        # interactor's fds close, before the interactor has finished exiting, so it often ends first.
+        # The interactor's verdict decides: WA if it rejected, else the solution's own RE below.
+        exited_with_error = own_failure is not None and own_failure[0] is TestStatus.RE \
+            and solution.signal is None and not (solution.violation or solution.exec_error or solution.output_exceeded)
+        if own_failure is not None and not interactor_first and not (exited_with_error and interactor_ok):
             return Executed(result=failed(test.name, *own_failure, time, wall, memory))
         if not interactor_ok:
             limited = interactor.cpu_exceeded or interactor.wall_exceeded or interactor.oom_killed

@@ -1,5 +1,5 @@
 """Codeforces-style tasks for the tests: the shared Polygon package made gradable with our
-checker, our interactive Polygon fixture, and the open-r1-shaped parquet fixture."""
+checker, our interactive Polygon and Kattis fixtures, and the open-r1-shaped parquet fixture."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from paths import FIXTURES, SHARED_DATA
 
 SMALLEST_AMOUNT = SHARED_DATA / "cf-polygon-smallest-amount"
 GUESS = FIXTURES / "tasks" / "cf-guess"
+KATTIS_GUESS = FIXTURES / "tasks" / "kattis-guess"
 SOLUTIONS = FIXTURES / "solutions"
 
 
@@ -35,6 +36,20 @@ def copy_guess(root: Path, interactor: str | None = None) -> Path:
     shutil.copytree(GUESS, folder)
     if interactor is not None:
         (folder / "files" / "interactor.cpp").write_text(interactor)
+    return folder
+
+
+def copy_kattis_guess(root: Path, validator: dict[str, str] | None = None) -> Path:
+    """The Kattis guess-the-number package, optionally with another validator folder (file name
+    -> source) in place of output_validators/guess/."""
+    folder = root / "kattis-guess"
+    shutil.copytree(KATTIS_GUESS, folder)
+    if validator is not None:
+        own = folder / "output_validators" / "guess"
+        shutil.rmtree(own)
+        own.mkdir()
+        for name, source in validator.items():
+            (own / name).write_text(source)
     return folder
 
 

@@ -1,9 +1,12 @@
 """The open-r1/codeforces-shaped parquet fixture (the dataset's exact columns, official tests in
 the rows, generated tests in per-contest files) loaded with `load_codeforces` and graded through
 the real sandbox: stdio and file I/O, the Python generated_checker, the statement's float
-tolerance and any-case YES/NO, -DONLINE_JUDGE, and the refusals (interactive, no tests)."""
+tolerance and any-case YES/NO, -DONLINE_JUDGE (C++17 and C++20), and the refusals (interactive, no
+tests)."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -11,6 +14,7 @@ from cf_tasks import describe, expected, grade_solution, statuses
 from codeforces_fixture import write_codeforces_fixture
 from ioi_grader.grading.results import TestStatus
 from ioi_grader.grading.submission import GradeOptions
+from ioi_grader.languages import languages
 from ioi_grader.problems.codeforces import load_codeforces
 from ioi_grader.problems.model import ProblemFormatError
 
@@ -87,3 +91,22 @@ def test_solution_verdicts(grader, imported, problem_id, name):
         assert status in statuses(result) and result.score == 0, describe(result)
     if "passed" in want:
         assert passed == want["passed"], describe(result)
+
+
+def test_cpp20_compiles_as_codeforces_compiles(imported):
+    argv = languages.get("cpp20").compile_argv("sum", [], imported.problems["1/A"].compile_defines)
+    assert "-std=gnu++20" in argv and "-DONLINE_JUDGE" in argv and "-DEVAL" not in argv
+
+
+@pytest.mark.docker
+def test_a_cpp20_program_is_accepted_under_cpp20_and_a_compile_error_under_cpp17(grader, imported):
+    # sum_cpp20.cpp #errors unless ONLINE_JUDGE is defined and EVAL is not.
+    problem = imported.problems["1/A"]
+    result = grade_solution(grader, problem, "codeforces", "sum_cpp20.cpp", GradeOptions(), language="cpp20")
+    assert result.language == "cpp20" and result.compile.status.value == "OK", result.compile.message
+    assert statuses(result) == {TestStatus.AC} and len(result.tests) == 50 and result.score == 100, describe(result)
+    older = grade_solution(grader, problem, "codeforces", "sum_cpp20.cpp", GradeOptions(), language="cpp17")
+    assert older.compile.status.value == "CE" and older.score == 0 and statuses(older) == {TestStatus.CE}
+    # Failed on the C++20 features, not on the macros.
+    assert re.search(r"error: .consteval. does not name a type", older.compile.message), older.compile.message
+    assert "#error" not in older.compile.message
