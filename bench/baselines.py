@@ -2,11 +2,12 @@
 
 floor:  compile once with the same flags (and a precompiled header, as ours has), then run
         every test directly as a plain process (no sandbox), `parallel` at a time like our
-        boxes, with the same early stop, judging outputs the same way. No grader can beat it
-        by much.
-anchor: huggingface/ioi's method (on Piston): for every test, a fresh `docker run` of the
-        sandbox image that compiles the submission (no precompiled header, as on Piston) and
-        runs that one test.
+        boxes, with the same early stop, judging outputs the same way (a checker program,
+        C++ or Python, as a plain process per test). No grader can beat it by much.
+anchor: huggingface/ioi's and open-r1's method (on Piston): for every test, a fresh `docker run`
+        of the sandbox image that compiles the submission (no precompiled header, as on
+        Piston) or starts the Python one, and runs that one test; then the checker, once per
+        test (for a Python checker, a fresh python3 process).
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from ..checkers import Comparison, conventions
 from ..grading import scoring
 from ..grading.board import RunSpan, TestBoard
 from ..grading.grader import schedule_tests
-from ..grading.results import TestResult, TestStatus
-from ..languages import source_stem
+from ..grading.results import CompileResult, CompileStatus, GradeResult, TestResult, TestStatus
+from ..languages import language_for_file, languages, source_stem
 from ..languages._gcc import CMS_LINK_FLAGS, CXX_LINK_FLAGS, cxx_flags
 from ..problems.model import Problem
 from .workloads import Job, Workload
@@ -65,6 +66,7 @@ class HostTask:
     link_objects: list[Path]
     checker: Path | None
     pch_dir: Path
+    checker_prefix: tuple[str, ...] = ()  # what starts the checker (the interpreter of a Python one)
 
 
 def prepare_host_task(problem: Problem, work: Path) -> HostTask:
@@ -73,21 +75,26 @@ def prepare_host_task(problem: Problem, work: Path) -> HostTask:
     (directory / "graders").mkdir(parents=True)
     for source in problem.graders:
         (directory / "graders" / source.name).write_text(source.content)
-    flags = cxx_flags("gnu++17")
+    flags = cxx_flags("gnu++17", problem.compile_defines)
     link_objects = []
     if problem.compilation == "grader":
         subprocess.run(["g++", *flags, "-c", "-o", "grader.o", "grader.cpp"], cwd=directory / "graders", check=True)
         link_objects.append(directory / "graders" / "grader.o")
-    checker = None
-    if conventions.get(problem.checker.kind).needs_program:
+    checker, checker_prefix = None, ()
+    convention = conventions.get(problem.checker.kind)
+    if convention.needs_program:
         (directory / "checker").mkdir()
-        (directory / "checker" / "checker.cpp").write_text(problem.checker.source.content)
+        (directory / "checker" / convention.source_name).write_text(problem.checker.source.content)
         for support in problem.checker.support:
             (directory / "checker" / support.name).write_text(support.content)
-        testlib = Path(__file__).resolve().parents[1] / "sandbox" / "image"
-        subprocess.run(["g++", *flags, "-I", str(testlib), "-o", "checker", "checker.cpp"],
-                       cwd=directory / "checker", check=True)
-        checker = directory / "checker" / "checker"
+        if convention.source_name.endswith(".py"):  # open-r1's: run by the interpreter ours runs it with
+            checker = directory / "checker" / convention.source_name
+            checker_prefix = tuple(language_for_file(convention.source_name).run_argv("")[:-1])
+        else:  # C++: built once here, as ours builds it once per task
+            testlib = Path(__file__).resolve().parents[1] / "sandbox" / "image"
+            subprocess.run(["g++", *flags, "-I", str(testlib), "-o", "checker", convention.source_name],
+                           cwd=directory / "checker", check=True)
+            checker = directory / "checker" / "checker"
     # The same precompiled <bits/stdc++.h> ours has, found first on the include path.
     pch_dir = directory / "pch"
     (pch_dir / "bits").mkdir(parents=True)
@@ -95,7 +102,7 @@ def prepare_host_task(problem: Problem, work: Path) -> HostTask:
     shutil.copy(system_header, pch_dir / "bits" / "stdc++.h")
     subprocess.run(["g++", *flags, "-x", "c++-header", str(pch_dir / "bits" / "stdc++.h"),
                     "-o", str(pch_dir / "bits" / "stdc++.h.gch")], check=True)
-    return HostTask(directory, link_objects, checker, pch_dir)
+    return HostTask(directory, link_objects, checker, pch_dir, checker_prefix)
 
 
 def judge(problem: Problem, task: HostTask | None, test_name: str, output: bytes, output_path: Path) -> float:
@@ -104,8 +111,17 @@ def judge(problem: Problem, task: HostTask | None, test_name: str, output: bytes
     convention = conventions.get(problem.checker.kind)
     if isinstance(convention, Comparison):
         return convention.compare(output, test.answer.read_bytes(), problem.checker.flags).outcome
-    args = convention.argv(str(test.input), str(test.answer), str(output_path))
-    done = subprocess.run([str(task.checker), *args], capture_output=True, timeout=60)
+    paths, cwd = (test.input, test.answer, output_path), None
+    if convention.file_names is not None:
+        # A checker that opens fixed names (open-r1's) gets the three files copied under them,
+        # in a folder of its own, as ours stages them.
+        cwd = output_path.parent / f"{output_path.name}.judge"
+        cwd.mkdir(exist_ok=True)
+        for source, name in zip(paths, convention.file_names):
+            shutil.copyfile(source, cwd / name)
+        paths = convention.file_names
+    args = convention.argv(*map(str, paths))
+    done = subprocess.run([*task.checker_prefix, str(task.checker), *args], capture_output=True, timeout=60, cwd=cwd)
     return convention.parse(done.returncode, done.stdout, done.stderr).outcome
 
 
@@ -136,13 +152,28 @@ class Running:
                     pass  # it has exited already
 
 
+def job_subtasks(problem: Problem, job: Job):
+    return [s for s in problem.subtasks if not job.options.subtasks or s.name in job.options.subtasks]
+
+
+def graded(problem: Problem, job: Job, results: dict[str, TestResult], compiled: bool = True) -> GradeResult:
+    """A job's result in ours' shape, so that a workload scores (or rewards) it the same way."""
+    scored = scoring.score_subtasks(job_subtasks(problem, job), results, problem.score_precision)
+    return GradeResult(problem_id=problem.id, language=job.language,
+                       score=scoring.total_score(scored, problem.score_precision),
+                       max_score=sum(s.points for s in job_subtasks(problem, job)),
+                       compile=CompileResult(status=CompileStatus.OK if compiled else CompileStatus.CE),
+                       subtasks=scored)
+
+
 def run_tests(problem: Problem, job: Job, parallel: int, run_one, order: str = "size"):
     """Run a job's tests `parallel` at a time with the grader's policy: the same order, early
     stop, and the cancellation of a running test once no undecided subtask needs it (the same
     `TestBoard`). `run_one(name, running)` returns (outcome, cpu seconds, wall seconds, status);
-    it registers its process in `running`. Returns (results, score, stats)."""
-    subtasks = [s for s in problem.subtasks if not job.options.subtasks or s.name in job.options.subtasks]
-    board = TestBoard(schedule_tests(problem, subtasks, order), subtasks, job.options.early_stop)
+    it registers its process in `running`. Returns (results, the job's GradeResult, stats)."""
+    subtasks = job_subtasks(problem, job)
+    board = TestBoard(schedule_tests(problem, subtasks, order), subtasks, job.options.early_stop,
+                      stop_on_failure=job.options.stop_on_first_failure)
     runners: dict[int, Running] = {}
 
     def loop(index: int) -> None:
@@ -168,8 +199,7 @@ def run_tests(problem: Problem, job: Job, parallel: int, run_one, order: str = "
     with ThreadPoolExecutor(parallel) as pool:
         list(pool.map(loop, range(parallel)))
     results = board.ordered_results()
-    scored = scoring.score_subtasks(subtasks, results, problem.score_precision)
-    return results, scoring.total_score(scored, problem.score_precision), board.stats()
+    return results, graded(problem, job, results), board.stats()
 
 
 def _cpu_clock(pid: int) -> int:
@@ -222,7 +252,7 @@ def floor(workload: Workload, parallel: int, work: Path, jobs_at_once: int = 1, 
     # Unlimited stack like the sandbox, inherited by every test process spawned below.
     resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY, resource.getrlimit(resource.RLIMIT_STACK)[1]))
     lock = threading.Lock()
-    scores: dict[int, float] = {}
+    scores: dict[int, float | None] = {}
     started = time.monotonic()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
 
@@ -237,23 +267,26 @@ def floor(workload: Workload, parallel: int, work: Path, jobs_at_once: int = 1, 
         compiled = 0.0
         if job.language == "python":
             (directory / "solution.py").write_text(job.code)
-            argv = [shutil.which("python3"), str(directory / "solution.py")]
+            # The interpreter (and flags) ours runs, not whatever `python3` is first on PATH:
+            # a pyenv shim there costs ~0.1 s per start, which no grader has to pay.
+            argv = languages.get(job.language).run_argv(str(directory / "solution.py"))
             check = subprocess.run([argv[0], "-m", "py_compile", str(directory / "solution.py")], capture_output=True)
             if check.returncode != 0:
                 with lock:
-                    scores[index] = 0.0
+                    scores[index] = workload.score_of(graded(problem, job, {}, compiled=False))
                 return
         else:
             (directory / f"{stem}.cpp").write_text(job.code)
             compile_start = time.monotonic()
             built = subprocess.run(
-                ["g++", "-I", str(task.pch_dir), "-I", str(task.directory / "graders"), *cxx_flags("gnu++17"),
-                 *CXX_LINK_FLAGS, "-o", stem, *map(str, task.link_objects), f"{stem}.cpp"],
+                ["g++", "-I", str(task.pch_dir), "-I", str(task.directory / "graders"),
+                 *cxx_flags("gnu++17", problem.compile_defines), *CXX_LINK_FLAGS, "-o", stem,
+                 *map(str, task.link_objects), f"{stem}.cpp"],
                 cwd=directory, capture_output=True)
             compiled = time.monotonic() - compile_start
             if built.returncode != 0:
                 with lock:
-                    scores[index] = 0.0
+                    scores[index] = workload.score_of(graded(problem, job, {}, compiled=False))
                     measure.compile += compiled
                 return
             argv = [str(directory / stem)]
@@ -270,9 +303,9 @@ def floor(workload: Workload, parallel: int, work: Path, jobs_at_once: int = 1, 
             outcome = judge(problem, task, name, output.read_bytes(), output)
             return outcome, cpu, wall, TestStatus.from_outcome(outcome)
 
-        results, score, stats = run_tests(problem, job, parallel, run_one, order)
+        _, result, stats = run_tests(problem, job, parallel, run_one, order)
         with lock:
-            scores[index] = score
+            scores[index] = workload.score_of(result)
             measure.compile += compiled
             measure.tests += stats.tests_run
             measure.solution_cpu += stats.solution_cpu
@@ -288,29 +321,36 @@ def floor(workload: Workload, parallel: int, work: Path, jobs_at_once: int = 1, 
 
 
 def anchor(workload: Workload, image: str, parallel: int, work: Path, max_tests: int | None = None) -> Measure:
-    """A fresh container per test, compiling every time. With `max_tests`, each job runs only
-    its first tests and the wall time is extrapolated to all of them (said in `note`)."""
-    problem = workload.problem
+    """A fresh container per test, compiling (C++) or syntax-checking (Python) every time, then
+    the checker once per test. With `max_tests`, each job runs only its first tests and the
+    wall time is extrapolated to all of them (said in `note`)."""
     measure = Measure("anchor", wasted_cpu=None)
     total_tests = sampled_tests = 0
     started = time.monotonic()
-    stem = source_stem(problem.id)
-    sources = [f"/w/{stem}.cpp"]
-    if problem.compilation == "grader":
-        sources.insert(0, "/w/grader.cpp")
-    compile_cmd = " ".join(["g++", *cxx_flags("gnu++17"), *CMS_LINK_FLAGS, "-I/w", "-o", "/tmp/prog", *sources])
-    task = None
-    if conventions.get(problem.checker.kind).needs_program:
-        task = prepare_host_task(problem, work / "anchor-task")
+    tasks = {problem.id: prepare_host_task(problem, work / "anchor-task") for problem in workload.problems
+             if conventions.get(problem.checker.kind).needs_program}
     for index, job in enumerate(workload.jobs):
+        problem = workload.problem_of(job)
         directory = work / "anchor-jobs" / f"{workload.name}-{index}"
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True)
-        (directory / f"{stem}.cpp").write_text(job.code)
+        if job.language == "python":
+            (directory / "solution.py").write_text(job.code)
+            # The Python syntax check is ours' compile step: a syntax error is a CE, as for ours.
+            build = "python3 -m py_compile /w/solution.py 2>/dev/null || exit 90"
+            program = "python3 /w/solution.py"
+        else:
+            stem = source_stem(problem.id)
+            (directory / f"{stem}.cpp").write_text(job.code)
+            sources = [f"/w/{stem}.cpp"]
+            if problem.compilation == "grader":
+                sources.insert(0, "/w/grader.cpp")
+            build = " ".join(["rm -rf", GCH_GLOB, ";", "g++", *cxx_flags("gnu++17", problem.compile_defines),
+                              *CMS_LINK_FLAGS, "-I/w", "-o", "/tmp/prog", *sources, "2>/dev/null || exit 90"])
+            program = "/tmp/prog"
         for source in problem.graders:
             (directory / source.name).write_text(source.content)
-        subtasks = [s for s in problem.subtasks if not job.options.subtasks or s.name in job.options.subtasks]
-        names = problem.unique_tests(subtasks)
+        names = problem.unique_tests(job_subtasks(problem, job))
         chosen = set(names[:max_tests] if max_tests else names)
         total_tests += len(names)
         sampled_tests += len(chosen)
@@ -322,8 +362,7 @@ def anchor(workload: Workload, image: str, parallel: int, work: Path, max_tests:
             case = directory / f"case-{name.replace('/', '_')}"
             case.mkdir()
             shutil.copy(problem.tests[name].input, case / "input")
-            script = (f"rm -rf {GCH_GLOB}; {compile_cmd} 2>/dev/null || exit 90; "
-                      f"timeout -s KILL {problem.time_limit} /tmp/prog < /w/case/input > /w/case/output")
+            script = f"{build}; timeout -s KILL {problem.time_limit} {program} < /w/case/input > /w/case/output"
             done = subprocess.run(
                 ["docker", "run", "--rm", "--network", "none", "-v", f"{directory}:/w", "-v", f"{case}:/w/case",
                  "--entrypoint", "sh", image, "-c", script], capture_output=True)
@@ -331,11 +370,13 @@ def anchor(workload: Workload, image: str, parallel: int, work: Path, max_tests:
                 return 0.0, 0.0, 0.0, TestStatus.CE
             if done.returncode != 0:
                 return 0.0, 0.0, 0.0, TestStatus.TLE if done.returncode == 137 else TestStatus.RE
-            outcome = judge(problem, task, name, (case / "output").read_bytes(), case / "output")
+            outcome = judge(problem, tasks.get(problem.id), name, (case / "output").read_bytes(), case / "output")
             return outcome, 0.0, 0.0, TestStatus.from_outcome(outcome)
 
-        results, score, _ = run_tests(problem, job, parallel, run_one, order="task")
-        measure.scores.append(score)
+        results, result, _ = run_tests(problem, job, parallel, run_one, order="task")
+        if any(r.status is TestStatus.CE for r in results.values()):
+            result = graded(problem, job, {}, compiled=False)  # open-r1: any test's compile error decides
+        measure.scores.append(workload.score_of(result))
         measure.tests += sum(1 for n, r in results.items() if n in chosen and r.status is not TestStatus.SKIPPED)
     measure.wall = time.monotonic() - started
     if sampled_tests < total_tests:

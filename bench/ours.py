@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -53,9 +54,9 @@ def process_cpu(pids: list[int]) -> float:
     return total
 
 
-def _tally(measure: Measure, results: list[GradeResult]) -> None:
+def _tally(measure: Measure, workload: Workload, results: list[GradeResult]) -> None:
     for result in results:
-        measure.scores.append(result.score)
+        measure.scores.append(workload.score_of(result))
         run = [t for t in result.tests.values() if t.status not in (TestStatus.SKIPPED, TestStatus.CE)]
         measure.tests += len(run)
         measure.solution_cpu += sum(t.time for t in run)  # as ours measured it (cgroup)
@@ -78,7 +79,7 @@ def core(workload: Workload, grader: Grader, mode: str = "ours (core)") -> Measu
     measure.wall = time.monotonic() - started
     self_after = os.times()
     measure.cpu = boxes_cpu(prefixes) - cpu_before + (self_after.user - self_before.user) + (self_after.system - self_before.system)
-    _tally(measure, results)
+    _tally(measure, workload, results)
     measure.solution_cpu, measure.wasted_cpu = stats.solution_cpu, stats.wasted_cpu  # cancelled tests included
     return measure
 
@@ -89,12 +90,21 @@ def compile_seconds(grader: Grader, problem, code: str, runs: int = 3) -> float:
     return times[len(times) // 2]
 
 
-async def _through_service(service: ServeProcess, workload: Workload) -> list[GradeResult]:
+async def _through_service(service: ServeProcess, workload: Workload) -> tuple[list[GradeResult], list | None]:
+    """The jobs' results, and the rewards the endpoint returned (None: not a rewarded workload)."""
+    rewards = None
     async with AsyncClient(service.url, timeout=600, max_connections=200) as client:
         if workload.rewarded:
-            items = [{"problem_id": workload.problem_of(job).id, "subtask": job.options.subtasks[0],
-                      "completion": job.completion, "language": job.language} for job in workload.jobs]
-            response = await client.reward(items, timeout=3600)
+            items = [{"problem_id": workload.problem_of(job).id, "completion": job.completion,
+                      "language": job.language} for job in workload.jobs]
+            if workload.codeforces_mode is None:
+                mode = "subtask"
+                for item, job in zip(items, workload.jobs):
+                    item["subtask"] = job.options.subtasks[0]
+            else:  # as make_cf_reward sends a batch: no subtask, every test counts
+                mode = workload.codeforces_mode.value
+            response = await client.reward(items, mode=mode, timeout=3600)
+            rewards = response.rewards
             views = await asyncio.gather(*(client.submission(d.submission_id) for d in response.details))
         else:
             ids = await asyncio.gather(*(client.submit(workload.problem_of(j).id, j.code, j.language, j.options)
@@ -103,7 +113,7 @@ async def _through_service(service: ServeProcess, workload: Workload) -> list[Gr
     for view in views:
         if view.result is None:
             raise RuntimeError(f"service failed a benchmark submission: {view.state} {view.error}")
-    return [view.result for view in views]
+    return [view.result for view in views], rewards
 
 
 def service(workload: Workload, running: ServeProcess) -> Measure:
@@ -112,7 +122,7 @@ def service(workload: Workload, running: ServeProcess) -> Measure:
     first = {}
     for job in workload.jobs:
         first.setdefault((workload.problem_of(job).id, job.language), job)
-    warm = Workload(workload.name, "", workload.problem, workload.folder, list(first.values()), workload.reward_subtask)
+    warm = dataclasses.replace(workload, description="", jobs=list(first.values()))
     asyncio.run(_through_service(running, warm))
     measure = Measure(f"ours (service, {running.workers} worker{'s' if running.workers > 1 else ''})")
     prefixes = [f"{BOX_PREFIX}-{pid}" for pid in running.worker_pids().values()]
@@ -120,11 +130,13 @@ def service(workload: Workload, running: ServeProcess) -> Measure:
     process_before = process_cpu(pids)
     cores_before = core_times()
     started = time.monotonic()
-    results = asyncio.run(_through_service(running, workload))
+    results, rewards = asyncio.run(_through_service(running, workload))
     measure.wall = time.monotonic() - started
     measure.cpu = boxes_cpu(prefixes) - cpu_before + process_cpu(pids) - process_before
     measure.core_busy = busy_fractions(cores_before, core_times())
-    _tally(measure, results)
+    _tally(measure, workload, results)
+    if workload.codeforces_mode is not None:
+        measure.scores = list(rewards)  # what the endpoint answered, not recomputed here
     counters = service_counters(running)
     measure.solution_cpu = counters["ioi_grader_solution_cpu_seconds_total"] - counters_before[
         "ioi_grader_solution_cpu_seconds_total"]

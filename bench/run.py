@@ -2,7 +2,8 @@
 method, on fixed workloads, in one run; ratios are what matters, seconds are context.
 
 Run from a checkout (it grades the shared tasks and the test fixtures). `--quick` is a smoke
-run for CI (well under two minutes); the full run is the one the issue note quotes. Other
+run for CI (a few minutes); the full run is the one the issue note quotes; `--only WORKLOAD`
+measures only the workloads named (without the compile probes). Other
 subcommands: `bench load` (many clients against `serve`), `bench soak` (the crash soak),
 `bench acceptance` (what accepting a submission costs in Redis).
 """
@@ -28,6 +29,7 @@ from .serve_process import ServeProcess
 from . import baselines, ours, workloads
 
 REPO = Path(__file__).resolve().parents[1]
+WORKLOADS = ("fish", "reward", "many-small", "codeforces", "reward-batch")
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -50,6 +52,8 @@ def summarize(workload: workloads.Workload, rows: list[baselines.Measure], overh
         "wasted_cpu_fraction": ours.wasted_cpu_fraction,
         "floor_wasted_cpu_fraction": floor.wasted_cpu_fraction,
         "scores_agree": all(scores == comparable[0] for scores in comparable),
+        # Set: the per-job figures compared are this mode's rewards, not the problem's scores.
+        "reward_mode": workload.codeforces_mode.value if workload.codeforces_mode else None,
         "rows": [dict(dataclasses.asdict(row), wasted_cpu_fraction=row.wasted_cpu_fraction) for row in rows],
     }
     for row in rows:
@@ -116,34 +120,49 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shared", default=str(REPO.parent / "shared" / "data"), help="the shared task data")
     parser.add_argument("--no-anchor", action="store_true")
     parser.add_argument("--no-service", action="store_true")
+    parser.add_argument("--only", action="append", choices=WORKLOADS, metavar="WORKLOAD",
+                        help=f"measure only this workload (repeatable; one of {', '.join(WORKLOADS)}); "
+                             "the compile probes are then left out")
     args = parser.parse_args(argv)
     console = Console(stderr=args.json == "-", width=150)
     work = Path(tempfile.mkdtemp(prefix="ioig-bench-"))
     boxes = args.boxes
     try:
-        chosen = [
-            workloads.fish(REPO, Path(args.shared), work, args.quick),
-            workloads.reward(REPO, work, 8 if args.quick else 64),
-            workloads.many_small(work, 240),
-        ]
-        batch = workloads.reward_batch(REPO, Path(args.shared), work, 16 if args.quick else 256)
+        def wanted(name: str) -> bool:
+            return not args.only or name in args.only
+
+        single_problem = {
+            "fish": lambda: workloads.fish(REPO, Path(args.shared), work, args.quick),
+            "reward": lambda: workloads.reward(REPO, work, 8 if args.quick else 64),
+            "many-small": lambda: workloads.many_small(work, 240),
+            "codeforces": lambda: workloads.codeforces(REPO, work, 8 if args.quick else 64),
+        }
+        chosen = [build() for name, build in single_problem.items() if wanted(name)]
+        by_name = {w.name: w for w in chosen}
+        batches = [workloads.reward_batch(REPO, Path(args.shared), work, 16 if args.quick else 256)] \
+            if wanted("reward-batch") else []
         settings = SandboxSettings(state_dir=work / "state", run_boxes=boxes)
-        results: dict[str, list[baselines.Measure]] = {w.name: [] for w in [*chosen, batch]}
+        results: dict[str, list[baselines.Measure]] = {w.name: [] for w in [*chosen, *batches]}
+        probes = not args.only
+        compile_seconds: dict[str, float] = {}
+        stages: dict[str, dict[str, float]] = {}
         with SandboxPool(settings) as pool:
             grader = Grader(pool)
             image = settings.image
-            # A bits/stdc++.h solution with the task grader (open-r1's patching puts that header first).
-            small, dp = workloads.compile_probes(REPO, chosen[1].problem, chosen[0].problem)
-            compile_seconds = {
-                "plain": round(baselines.container_compile_seconds(image, chosen[1].problem, small, work, pch=False), 3),
-                "pch": round(baselines.container_compile_seconds(image, chosen[1].problem, small, work, pch=True), 3),
-                "fish_dp_plain": round(baselines.container_compile_seconds(image, chosen[0].problem, dp, work, False), 3),
-                "fish_dp_pch": round(baselines.container_compile_seconds(image, chosen[0].problem, dp, work, True), 3),
-                "pch_bfd_linker": round(baselines.container_compile_seconds(
-                    image, chosen[1].problem, small, work, pch=True, link_flags=CMS_LINK_FLAGS), 3),
-            }
-            stages = baselines.compile_stages(image, chosen[1].problem, small, work)
-            overheads: dict[str, float | None] = {w.name: None for w in [*chosen, batch]}
+            if probes:
+                aplusb, fish_problem = by_name["reward"].problem, by_name["fish"].problem
+                # A bits/stdc++.h solution with the task grader (open-r1's patching puts that header first).
+                small, dp = workloads.compile_probes(REPO, aplusb, fish_problem)
+                compile_seconds = {
+                    "plain": round(baselines.container_compile_seconds(image, aplusb, small, work, pch=False), 3),
+                    "pch": round(baselines.container_compile_seconds(image, aplusb, small, work, pch=True), 3),
+                    "fish_dp_plain": round(baselines.container_compile_seconds(image, fish_problem, dp, work, False), 3),
+                    "fish_dp_pch": round(baselines.container_compile_seconds(image, fish_problem, dp, work, True), 3),
+                    "pch_bfd_linker": round(baselines.container_compile_seconds(
+                        image, aplusb, small, work, pch=True, link_flags=CMS_LINK_FLAGS), 3),
+                }
+                stages = baselines.compile_stages(image, aplusb, small, work)
+            overheads: dict[str, float | None] = {w.name: None for w in [*chosen, *batches]}
             in_task_order = Grader(pool, order="task")
             for workload in chosen:
                 console.print(f"[bold]{workload.name}[/bold]: {workload.description}")
@@ -159,33 +178,38 @@ def main(argv: list[str] | None = None) -> int:
                     elif workload.name != "fish":
                         sample = 2  # every test would take minutes: the per-test cost is what we need
                     results[workload.name].append(baselines.anchor(workload, image, boxes, work, sample))
-            compile_seconds["ours_in_sandbox"] = round(ours.compile_seconds(grader, chosen[1].problem, small), 3)
+            if probes:
+                compile_seconds["ours_in_sandbox"] = round(ours.compile_seconds(grader, aplusb, small), 3)
             in_task_order.close()
             grader.close()
-        # The batch's floor: plain processes, one job per core at a time (each compiles, then runs
-        # its tests one after the other): all cores busy, and no test run in parallel with one
-        # that decides its subtask.
-        console.print(f"[bold]{batch.name}[/bold]: {batch.description}")
-        results[batch.name].append(baselines.floor(batch, 1, work, jobs_at_once=boxes))
-        # Per-test overhead as issue 2 defines it: one box, tests one after the other; the time to
-        # grade N tests minus the solution's own CPU time (as the floor measures it), over N.
-        small_tests = chosen[2]
-        with SandboxPool(SandboxSettings(state_dir=work / "state-1", run_boxes=1)) as single:
-            sequential = Grader(single)
-            floor_one = baselines.floor(small_tests, 1, work)
-            ours_one = ours.core(small_tests, sequential)
-            sequential.close()
-        overheads[small_tests.name] = round(
-            (ours_one.wall - ours_one.compile - floor_one.solution_cpu) / ours_one.tests * 1000, 2)
+        for batch in batches:
+            # The batch's floor: plain processes, one job per core at a time (each compiles, then
+            # runs its tests one after the other): all cores busy, and no test run in parallel
+            # with one that decides its subtask.
+            console.print(f"[bold]{batch.name}[/bold]: {batch.description}")
+            results[batch.name].append(baselines.floor(batch, 1, work, jobs_at_once=boxes))
+        if "many-small" in by_name:
+            # Per-test overhead as issue 2 defines it: one box, tests one after the other; the time
+            # to grade N tests minus the solution's own CPU time (as the floor measures it), over N.
+            small_tests = by_name["many-small"]
+            with SandboxPool(SandboxSettings(state_dir=work / "state-1", run_boxes=1)) as single:
+                sequential = Grader(single)
+                floor_one = baselines.floor(small_tests, 1, work)
+                ours_one = ours.core(small_tests, sequential)
+                sequential.close()
+            overheads[small_tests.name] = round(
+                (ours_one.wall - ours_one.compile - floor_one.solution_cpu) / ours_one.tests * 1000, 2)
         if not args.no_service:
             # (workers, boxes per worker, workloads): one worker with every core; two workers with
             # half each (what `serve --workers 2` does); two workers with every core each.
             configs = [(1, boxes, chosen)]
             if args.quick:
-                configs.append((2, max(1, boxes // 2), [batch]))
+                configs.append((2, max(1, boxes // 2), batches))
             else:
-                configs += [(2, max(1, boxes // 2), [*chosen, batch]), (2, boxes, [*chosen, batch])]
+                configs += [(2, max(1, boxes // 2), [*chosen, *batches]), (2, boxes, [*chosen, *batches])]
             for workers, per_worker, measured in configs:
+                if not measured:
+                    continue
                 name = f"serve-{workers}x{per_worker}"
                 with ServeProcess([work / "problems"], work / name, workers, per_worker) as running:
                     for workload in measured:
@@ -193,24 +217,13 @@ def main(argv: list[str] | None = None) -> int:
                         if workers > 1:
                             row.mode = row.mode[:-1] + f" x {per_worker} box{'es' if per_worker > 1 else ''})"
                         results[workload.name].append(row)
-        summaries = [summarize(w, results[w.name], overheads[w.name]) for w in [*chosen, batch]]
+        summaries = [summarize(w, results[w.name], overheads[w.name]) for w in [*chosen, *batches]]
         for summary in summaries:
             console.print(table(summary))
             if not summary["scores_agree"]:
                 console.print("[red]scores differ between modes: see the JSON rows[/red]")
-        console.print(
-            f"compile of a bits/stdc++.h solution with the aplusb grader: plain g++ {compile_seconds['plain']} s, "
-            f"with the precompiled header {compile_seconds['pch']} s ({compile_seconds['pch_bfd_linker']} s with the "
-            f"BFD linker instead of gold), through our sandbox "
-            f"{compile_seconds['ours_in_sandbox']} s; fish DP solution: {compile_seconds['fish_dp_plain']} s plain, "
-            f"{compile_seconds['fish_dp_pch']} s with the header")
-        stage_table = Table(title="compile of the aplusb probe, stage by stage, inside the image (median of 5)",
-                            title_justify="left")
-        for column in ("stage", "wall s", "CPU s"):
-            stage_table.add_column(column, justify="left" if column == "stage" else "right")
-        for stage, figures in stages.items():
-            stage_table.add_row(stage, f"{figures['wall']:.3f}", f"{figures['cpu']:.3f}")
-        console.print(stage_table)
+        if probes:
+            print_compile_probes(console, compile_seconds, stages)
         report = {"workloads": summaries, "compile_seconds": compile_seconds, "compile_stages": stages, "boxes": boxes, "quick": args.quick,
                   "cpu_count": os.cpu_count()}
         if args.json == "-":
@@ -220,3 +233,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def print_compile_probes(console: Console, compile_seconds: dict[str, float],
+                         stages: dict[str, dict[str, float]]) -> None:
+    console.print(
+        f"compile of a bits/stdc++.h solution with the aplusb grader: plain g++ {compile_seconds['plain']} s, "
+        f"with the precompiled header {compile_seconds['pch']} s ({compile_seconds['pch_bfd_linker']} s with the "
+        f"BFD linker instead of gold), through our sandbox "
+        f"{compile_seconds['ours_in_sandbox']} s; fish DP solution: {compile_seconds['fish_dp_plain']} s plain, "
+        f"{compile_seconds['fish_dp_pch']} s with the header")
+    stage_table = Table(title="compile of the aplusb probe, stage by stage, inside the image (median of 5)",
+                        title_justify="left")
+    for column in ("stage", "wall s", "CPU s"):
+        stage_table.add_column(column, justify="left" if column == "stage" else "right")
+    for stage, figures in stages.items():
+        stage_table.add_row(stage, f"{figures['wall']:.3f}", f"{figures['cpu']:.3f}")
+    console.print(stage_table)

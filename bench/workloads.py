@@ -5,6 +5,8 @@
     a third wrong, some compile errors, some too slow).
 (c) many-small: a generated task of 240 tests that each take about a millisecond, where
     per-test overhead is all there is to measure.
+(d) codeforces: 64 completions, half C++ and half Python, for an open-r1/codeforces problem of
+    50 tests with a Python checker, rewarded as open-r1's cf_code_reward does by default.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..grading.results import GradeResult
 from ..grading.submission import GradeOptions
 from ..problems.loader import load_problem
 from ..problems.model import Problem
-from ..server.reward import prepare_code
+from ..schemas import RewardMode
+from ..server.reward import prepare_code, reward_of
 
 
 @dataclass
@@ -38,9 +42,16 @@ class Workload:
     folder: Path  # the task folder, as the service loads it
     jobs: list[Job]
     reward_subtask: str | None = None  # set: the service runs it through POST /v1/reward
+    # Set: POST /v1/reward in this Codeforces mode, and what modes compare per job is the reward
+    # (it also says how many tests passed, which the problem's score does not).
+    codeforces_mode: RewardMode | None = None
 
     def problem_of(self, job: Job) -> Problem:
         return job.problem or self.problem
+
+    def score_of(self, result: GradeResult) -> float | None:
+        """The per-job figure every mode must agree on."""
+        return result.score if self.codeforces_mode is None else reward_of(result, self.codeforces_mode)
 
     @property
     def problems(self) -> list[Problem]:
@@ -101,6 +112,37 @@ def reward(repo: Path, work: Path, count: int) -> Workload:
                         completion=completion))
     return Workload("reward", f"{count} completions for aplusb/{subtask} (1/3 correct, 1/3 wrong, CE, TLE)",
                     problem, folder, jobs, reward_subtask=subtask)
+
+
+def codeforces(repo: Path, work: Path, count: int) -> Workload:
+    """`count` completions for one Codeforces problem, alternately C++ and Python, each language
+    cycling through correct, wrong, too slow and non-compiling solutions. Graded the way open-r1's
+    `cf_code_reward` grades by default (weighted_sum): every test runs, none is skipped."""
+    from .codeforces_problem import write_and_load  # noqa: PLC0415
+
+    problem = write_and_load(work, work / "problems")
+    solutions = repo / "tests" / "fixtures" / "solutions" / "codeforces"
+    # Per language, a third correct, a third wrong, a sixth each too slow and not compiling. The
+    # quick run takes the first four of each: both languages' compile errors and C++'s time-outs;
+    # Python's too slow one (15 tests over the limit: 15 s of CPU per mode) waits for the full run.
+    mixes = {
+        "cpp": [("correct", "twosum.cpp"), ("wrong", "twosum_sorted_positions.cpp"), ("slow", "twosum_quadratic.cpp"),
+                ("compile-error", "sum_compile_error.cpp"), ("correct", "twosum.cpp"),
+                ("wrong", "twosum_sorted_positions.cpp")],
+        "python": [("correct", "twosum.py"), ("wrong", "twosum_same_index.py"), ("compile-error", "sum_syntax_error.py"),
+                   ("correct", "twosum.py"), ("slow", "twosum_quadratic.py"), ("wrong", "twosum_same_index.py")],
+    }
+    mode = RewardMode.WEIGHTED_SUM
+    jobs = []
+    for index in range(count):
+        language = "cpp" if index % 2 == 0 else "python"
+        label, name = mixes[language][(index // 2) % len(mixes[language])]
+        completion = _completion(index, (solutions / name).read_text(), language)
+        jobs.append(Job(f"{language} {label}", prepare_code(completion, problem, language, mode), language=language,
+                        options=GradeOptions(), completion=completion))
+    return Workload("codeforces", f"{count} completions (1/2 C++, 1/2 Python) for {problem.id} {problem.name!r}: "
+                    f"{len(problem.tests)} tests, Python checker, {mode.value}", problem,
+                    work / "problems" / problem.id, jobs, codeforces_mode=mode)
 
 
 SUM_SOLUTION = """#include <cstdio>
