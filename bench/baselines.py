@@ -158,10 +158,11 @@ def job_subtasks(problem: Problem, job: Job):
 
 def graded(problem: Problem, job: Job, results: dict[str, TestResult], compiled: bool = True) -> GradeResult:
     """A job's result in ours' shape, so that a workload scores (or rewards) it the same way."""
-    scored = scoring.score_subtasks(job_subtasks(problem, job), results, problem.score_precision)
+    subtasks = job_subtasks(problem, job)
+    scored = scoring.score_subtasks(subtasks, results, problem.score_precision)
     return GradeResult(problem_id=problem.id, language=job.language,
                        score=scoring.total_score(scored, problem.score_precision),
-                       max_score=sum(s.points for s in job_subtasks(problem, job)),
+                       max_score=sum(s.points for s in subtasks),
                        compile=CompileResult(status=CompileStatus.OK if compiled else CompileStatus.CE),
                        subtasks=scored)
 

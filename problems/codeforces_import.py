@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from pathlib import Path
 
 from .codeforces import _NEEDED, codeforces_tasks
-from .importing import DatasetImporter, DatasetImportError, ImportOutput, Progress, parquet_columns, register, \
+from .importing import DatasetImporter, DatasetImportError, ImportOutput, Progress, register, source_is_dataset, \
     write_file_atomic
 from .model import ProblemFormatError
-from .openr1 import _parquet_files
 from .store import folder_code
 
 
@@ -38,14 +36,7 @@ class OpenR1CodeforcesImport(DatasetImporter):
 
     @classmethod
     def recognizes(cls, source: str) -> bool:
-        local = Path(source).expanduser()
-        if local.exists():
-            try:
-                columns = parquet_columns(Path(_parquet_files(local, None)[0]))
-            except (ProblemFormatError, OSError, ValueError, IndexError):
-                return False
-            return set(_NEEDED) <= set(columns)
-        return source.rstrip("/").lower().endswith("/codeforces")
+        return source_is_dataset(source, _NEEDED, "/codeforces")
 
     def run(self, out: ImportOutput, progress: Progress) -> dict[str, int]:
         progress.begin(f"{self.source} (tests: {self.tests or 'official only'})")

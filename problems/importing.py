@@ -298,6 +298,21 @@ class DatasetImporter(ABC):
         """Import into `out`; returns the count of problems per outcome."""
 
 
+def source_is_dataset(source: str, columns: Iterable[str], hub_suffix: str) -> bool:
+    """Whether `source` is a dataset of a kind: local parquet (a file, or the first file of a
+    folder) holding `columns`, or a hub id ending in `hub_suffix` (e.g. "/ioi")."""
+    local = Path(source).expanduser()
+    if local.exists():
+        from .openr1 import _parquet_files  # noqa: PLC0415 - openr1 imports this module
+
+        try:
+            found = parquet_columns(Path(_parquet_files(local, None)[0]))
+        except (ProblemFormatError, OSError, ValueError):
+            return False
+        return set(columns) <= set(found)
+    return source.rstrip("/").lower().endswith(hub_suffix)
+
+
 IMPORTERS: dict[str, type[DatasetImporter]] = {}
 
 

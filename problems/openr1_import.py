@@ -32,6 +32,7 @@ from .importing import (
     read_column,
     register,
     row_groups,
+    source_is_dataset,
     write_file_atomic,
 )
 from .model import ProblemFormatError
@@ -142,16 +143,7 @@ class OpenR1IOIImport(DatasetImporter):
 
     @classmethod
     def recognizes(cls, source: str) -> bool:
-        local = Path(source).expanduser()
-        if local.exists():
-            try:
-                from .importing import parquet_columns
-
-                columns = parquet_columns(Path(_parquet_files(local, None)[0]))
-            except (ProblemFormatError, OSError, ValueError):
-                return False
-            return set(PROBLEM_COLUMNS) <= set(columns)
-        return source.rstrip("/").lower().endswith("/ioi")
+        return source_is_dataset(source, PROBLEM_COLUMNS, "/ioi")
 
     # -- the problems dataset ------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from codeforces_fixture import write_codeforces_fixture
 from live import RedisProcess, ServiceProcess
 from paths import EXAMPLES
 from tasks import assemble_aplusb, assemble_fish
@@ -69,6 +70,22 @@ def service(redis_server, service_root, real_tasks):
     process.start()
     yield process
     process.stop()
+
+
+@pytest.fixture(scope="session")
+def cf_service(redis_server, service_root):
+    """`serve` with one worker over the open-r1/codeforces fixture's problems."""
+    from ioi_grader.problems.codeforces import load_codeforces
+
+    root = service_root / "codeforces"
+    files, tests = write_codeforces_fixture(root)
+    load_codeforces(str(files), tests, cache_dir=root / "problems")
+    data_dir = root / "serve"
+    data_dir.mkdir()
+    service = ServiceProcess(redis_server, [root / "problems"], data_dir, workers=1, redis_db=9)
+    service.start()
+    yield service
+    service.stop()
 
 
 @pytest.fixture

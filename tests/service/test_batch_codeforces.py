@@ -13,9 +13,6 @@ import subprocess
 import pytest
 
 from cots_fixture import cots_row, write_cots_subset
-from codeforces_fixture import write_codeforces_fixture
-from ioi_grader.problems.codeforces import load_codeforces
-from live import ServiceProcess
 from paths import FIXTURES, REPO
 
 pytestmark = [pytest.mark.docker, pytest.mark.redis]
@@ -40,19 +37,6 @@ PYTHON_ROWS = [  # the `solutions_py` subset
     cots_row("1/A", answer("python", "sum.py")),
     cots_row("5/E", answer("python", "even.py")),
 ]
-
-
-@pytest.fixture(scope="module")
-def cf_service(redis_server, service_root):
-    root = service_root / "codeforces-batch"
-    files, tests = write_codeforces_fixture(root)
-    load_codeforces(str(files), tests, cache_dir=root / "problems")
-    data_dir = root / "serve"
-    data_dir.mkdir()
-    service = ServiceProcess(redis_server, [root / "problems"], data_dir, workers=1, redis_db=11)
-    service.start()
-    yield service
-    service.stop()
 
 
 def batch(service, *args: str) -> subprocess.CompletedProcess:

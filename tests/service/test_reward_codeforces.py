@@ -15,11 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from codeforces_fixture import problem_rows, write_codeforces_fixture
+from codeforces_fixture import problem_rows
 from ioi_grader.client import Client
 from ioi_grader.client.reward import make_cf_reward, make_cf_reward_async
-from ioi_grader.problems.codeforces import load_codeforces
-from live import ServiceProcess
 from paths import FIXTURES, REPO
 
 pytestmark = [pytest.mark.docker, pytest.mark.redis]
@@ -56,19 +54,6 @@ def int32_passes() -> int:
 
 
 WRONG_PASSES = int32_passes()  # 24 of 50: the small tests and one big one whose sum fits
-
-
-@pytest.fixture(scope="module")
-def cf_service(redis_server, service_root):
-    root = service_root / "codeforces"
-    files, tests = write_codeforces_fixture(root)
-    load_codeforces(str(files), tests, cache_dir=root / "problems")
-    data_dir = root / "serve"
-    data_dir.mkdir()
-    service = ServiceProcess(redis_server, [root / "problems"], data_dir, workers=1, redis_db=9)
-    service.start()
-    yield service
-    service.stop()
 
 
 def call(service, mode: str) -> list[float | None]:
