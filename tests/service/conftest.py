@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from codeforces_fixture import write_codeforces_fixture
 from live import RedisProcess, ServiceProcess
 from paths import EXAMPLES
 from tasks import assemble_aplusb, assemble_fish
@@ -75,6 +74,8 @@ def service(redis_server, service_root, real_tasks):
 @pytest.fixture(scope="session")
 def cf_service(redis_server, service_root):
     """`serve` with one worker over the open-r1/codeforces fixture's problems."""
+    # Imported here: the fixture needs `datasets`, which the cgroup v2 guest does not install.
+    from codeforces_fixture import write_codeforces_fixture
     from ioi_grader.problems.codeforces import load_codeforces
 
     root = service_root / "codeforces"
