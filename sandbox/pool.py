@@ -1,9 +1,8 @@
-"""A worker's warm boxes: `run_boxes` that execute submissions and one judge box.
-
-The judge box compiles and runs the task's trusted programs (grader objects, checkers,
-managers) and is the only box that ever holds expected outputs; run boxes never do. A box
-goes back into service only while healthy and younger than `recycle_after` runs; otherwise
-it is destroyed and replaced by a fresh container.
+"""A worker's warm boxes: `run_boxes` that execute submissions and `judge_boxes` (one per run
+box by default) that compile and run the task's trusted programs (grader objects, checkers,
+managers). Judge boxes are the only ones that ever hold expected outputs; run boxes never do.
+A box goes back into service only while healthy and younger than `recycle_after` runs;
+otherwise it is destroyed and replaced by a fresh container.
 """
 
 from __future__ import annotations
@@ -48,9 +47,9 @@ class SandboxPool:
         self._serial_lock = threading.Lock()
         self._idle: queue.Queue[Box] = queue.Queue()
         self._all: set[Box] = set()
-        self._judge: Box | None = None
-        self._judge_lock = threading.Lock()
+        self._judges: queue.Queue[Box] = queue.Queue()
         self.recycled = 0  # boxes replaced, for metrics
+        self._started = False
         self._closed = False
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -63,12 +62,13 @@ class SandboxPool:
         removed = remove_stale_boxes(self.client, self.settings)
         if removed:
             log.info("removed %d boxes left by dead workers", removed)
-        roles = ["judge"] + ["run"] * self.settings.run_boxes
+        judges = self.settings.judge_boxes or self.settings.run_boxes
+        roles = ["judge"] * judges + ["run"] * self.settings.run_boxes
         with ThreadPoolExecutor(max_workers=len(roles)) as executor:
             boxes = list(executor.map(self._new_box, roles))
-        self._judge = boxes[0]
-        for box in boxes[1:]:
-            self._idle.put(box)
+        for box in boxes:
+            (self._judges if box.role == "judge" else self._idle).put(box)
+        self._started = True
         return self
 
     def close(self) -> None:
@@ -154,12 +154,16 @@ class SandboxPool:
 
     @contextmanager
     def judge_box(self) -> Iterator[Box]:
-        with self._judge_lock:
-            if self._judge is None or self._closed:
-                raise SandboxError("sandbox pool is not started")
-            self._judge = self._fresh(self._judge)
-            yield self._judge
-            self._judge = self._fresh(self._judge, quiet=True)
+        """A judge box for this thread alone (waits for one when all are busy)."""
+        if not self._started or self._closed:
+            raise SandboxError("sandbox pool is not started")
+        box = self._judges.get()
+        try:
+            box = self._fresh(box)
+            yield box
+            box = self._fresh(box, quiet=True)
+        finally:
+            self._judges.put(box)
 
     def image_id(self) -> str:
         return self.client.images.get(self.settings.image).id

@@ -34,6 +34,11 @@ class SandboxSettings(BaseModel):
         default_factory=lambda: _env_int("IOI_GRADER_BOXES", os.cpu_count() or 1), ge=1,
         description="Boxes that run submissions, i.e. tests run at once by this worker.",
     )
+    judge_boxes: int | None = Field(
+        default_factory=lambda: _env_int("IOI_GRADER_JUDGE_BOXES", 0) or None, ge=1,
+        description="Boxes that run trusted task programs (checkers, managers); default one per run box, so "
+        "that each run box's outputs are judged while the others run (a Python checker takes tens of ms).",
+    )
     recycle_after: int = Field(
         default_factory=lambda: _env_int("IOI_GRADER_RECYCLE_AFTER", 1000), ge=1,
         description="Runs a box serves before it is replaced by a fresh container.",

@@ -34,6 +34,11 @@ V2_REQUIRED = ("memory", "pids")
 V2_OPTIONAL = ("cpu",)
 SUPERVISOR_LEAF = "supervisor"
 KILL_DEADLINE = 5.0  # seconds a slot gets to empty after SIGKILL before the box is declared broken
+# v1: leftover charge (page cache of an earlier run's files) below which a run's limit and peak
+# are set above it instead of reclaiming it first. Forcing a reclaim costs milliseconds of kernel
+# retries, more than a small test's own run time. A leftover this small moves a run's limit or
+# peak by at most this much: the margin within which a failed run near its limit is judged MLE.
+RECLAIM_SLACK = 1 << 20
 
 # Test hooks, set by the driver (SandboxSettings.cgroup_hide): pretend the kernel lacks a
 # feature, so that each fallback path runs on a kernel that has the feature.
@@ -184,6 +189,7 @@ class V1SlotCgroup(SlotCgroup):
             except FileExistsError:
                 pass
         self.memory_baseline = 0
+        self.unreclaimable = None  # bytes left charged after the last forced reclaim (the spawner's)
         self.oom_kills_before = 0
         self.spawner = None
         self._applied: dict[str, int] = {}  # last value written to each limit file
@@ -227,6 +233,8 @@ class V1SlotCgroup(SlotCgroup):
         be freed during the run either: the run gets exactly `memory` on top of it and its
         peak is measured above it. Without the reclaim, leftover cache would count as the
         run's headroom (the kernel reclaims it when the run needs the room) and in its peak.
+        The reclaim is skipped while the leftover is within RECLAIM_SLACK of what the last one
+        could not free.
 
         Limits are written only when they change: consecutive tests of a submission share
         them, and every cgroup file write costs a syscall round trip (~10 us)."""
@@ -243,6 +251,9 @@ class V1SlotCgroup(SlotCgroup):
     def _reclaim(self) -> int:
         """Free the slot's reclaimable pages; returns the bytes still charged afterwards."""
         usage = self._file("memory", "memory.usage_in_bytes")
+        charged = int(read_text(usage))
+        if self.unreclaimable is not None and charged <= self.unreclaimable + RECLAIM_SLACK:
+            return charged
         limit = self._file("memory", "memory.limit_in_bytes")
         try:
             write_text(limit, "4096")  # below any usage: reclaims all it can, then EBUSY
@@ -250,7 +261,8 @@ class V1SlotCgroup(SlotCgroup):
             if error.errno != errno.EBUSY:
                 raise
         self._applied.pop("memory.limit_in_bytes", None)  # prepare writes the real limit next
-        return int(read_text(usage))
+        self.unreclaimable = int(read_text(usage))
+        return self.unreclaimable
 
     def _set(self, controller: str, name: str, value: int, memsw: bool = False) -> None:
         if self._applied.get(name) == value:
