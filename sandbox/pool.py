@@ -1,8 +1,11 @@
 """A worker's warm boxes: `run_boxes` that execute submissions and `judge_boxes` (one per run
 box by default) that compile and run the task's trusted programs (grader objects, checkers,
 managers). Judge boxes are the only ones that ever hold expected outputs; run boxes never do.
-A box goes back into service only while healthy and younger than `recycle_after` runs;
-otherwise it is destroyed and replaced by a fresh container.
+A broken box is replaced by a fresh container before it serves again. A healthy box that has
+served `recycle_after` runs keeps serving while its replacement starts in the background, and is
+swapped out once the replacement is up: starting a container takes about a second, which a
+synchronous swap would add to the submission that happened to age the box out. Retired boxes
+are destroyed in the background too.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import queue
 import secrets
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 
 import docker
@@ -49,6 +52,9 @@ class SandboxPool:
         self._all: set[Box] = set()
         self._judges: queue.Queue[Box] = queue.Queue()
         self.recycled = 0  # boxes replaced, for metrics
+        # Replacements being started for aged-out boxes, and destroys of retired ones.
+        self._background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="box-recycler")
+        self._replacements: dict[Box, Future[Box]] = {}
         self._started = False
         self._closed = False
 
@@ -73,6 +79,7 @@ class SandboxPool:
 
     def close(self) -> None:
         self._closed = True
+        self._background.shutdown(wait=True)  # replacements started are in _all once done
         boxes = list(self._all)
         with ThreadPoolExecutor(max_workers=max(1, len(boxes))) as executor:
             list(executor.map(lambda b: b.destroy(), boxes))
@@ -97,15 +104,51 @@ class SandboxPool:
         self._all.add(box)
         return box
 
-    def _replace(self, box: Box) -> Box:
-        log.info("recycling %r", box)
+    def _retire(self, box: Box) -> None:
+        """Take `box` out of the pool and destroy it in the background."""
         self._all.discard(box)
-        box.destroy()
         self.recycled += 1
-        return self._new_box(box.role)
+        try:
+            self._background.submit(box.destroy)
+        except RuntimeError:  # the pool is closing: destroy it here
+            box.destroy()
 
-    def _needs_recycling(self, box: Box) -> bool:
-        return box.broken or box.runs >= self.settings.recycle_after
+    def _replace(self, box: Box) -> Box:
+        """A fresh box for a broken one, now."""
+        log.info("replacing broken %r", box)
+        pending = self._replacements.pop(box, None)  # it aged out first: its replacement is starting
+        fresh = None
+        if pending is not None:
+            try:
+                fresh = pending.result()
+            except Exception as error:  # noqa: BLE001 - start one here instead
+                log.warning("the replacement started for %r failed: %s", box, error)
+        fresh = fresh or self._new_box(box.role)
+        self._retire(box)
+        return fresh
+
+    def _swap_aged(self, box: Box) -> Box:
+        """`box` served its `recycle_after` runs: start its replacement in the background on the
+        first call, and return the replacement (retiring `box`) once it is up; until then, and if
+        it could not start (the next call tries again), `box` itself."""
+        pending = self._replacements.get(box)
+        if pending is None:
+            log.info("recycling %r: starting its replacement", box)
+            try:
+                self._replacements[box] = self._background.submit(self._new_box, box.role)
+            except RuntimeError:  # the pool is closing
+                pass
+            return box
+        if not pending.done():
+            return box
+        del self._replacements[box]
+        try:
+            fresh = pending.result()
+        except Exception as error:  # noqa: BLE001 - the box is healthy: it serves on, the next call retries
+            log.error("could not start a replacement for %r (it keeps serving): %s", box, error)
+            return box
+        self._retire(box)
+        return fresh
 
     # -- handing out boxes ---------------------------------------------------------------------
 
@@ -141,8 +184,10 @@ class SandboxPool:
             self._idle.put(box)
 
     def _fresh(self, box: Box, quiet: bool = False) -> Box:
-        if self._closed or not self._needs_recycling(box):
+        if self._closed:
             return box
+        if not box.broken:
+            return self._swap_aged(box) if box.runs >= self.settings.recycle_after else box
         try:
             return self._replace(box)
         except SandboxError as error:

@@ -41,7 +41,7 @@ class SandboxSettings(BaseModel):
     )
     recycle_after: int = Field(
         default_factory=lambda: _env_int("IOI_GRADER_RECYCLE_AFTER", 1000), ge=1,
-        description="Runs a box serves before it is replaced by a fresh container.",
+        description="Runs after which a fresh container starts to replace a box (the box serves on until it is up).",
     )
     scratch_mib: int = Field(default=1024, ge=16, description="Size of a box's scratch tmpfs.")
     supervisor_memory_mib: int = Field(default=256, ge=64)
