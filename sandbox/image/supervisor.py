@@ -630,7 +630,9 @@ class Run:
         for fd in running:
             poller.register(fd, select.POLLIN)
         channel = self.supervisor.cancels.channel
-        watching = self.tag is not None and channel is not None and running
+        # A bool, not `running` itself: that dict empties as processes exit, and a cancel read in
+        # the same poll round as the last exit must still be taken for the channel's.
+        watching = self.tag is not None and channel is not None and bool(running)
         if watching:
             poller.register(channel.fileno(), select.POLLIN)
         pools: dict[str, list[Process]] = {}

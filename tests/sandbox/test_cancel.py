@@ -80,3 +80,30 @@ def test_a_late_cancel_changes_nothing(box):  # noqa: F811
         assert box.call({"op": "ping"}, timeout=10)["ok"]
     finally:
         out.unlink()
+
+
+def test_cancels_arriving_as_runs_exit_break_nothing(box):  # noqa: F811
+    """A cancel read in the same poll round as the exit of a run's last process (here: a flood of
+    cancels naming other tags, over runs that exit at once) is taken as a cancel, and the box
+    stays healthy: it once read as an exit of an unknown process and broke the box."""
+    outs = [box.output() for _ in range(100)]
+    runs = [{"processes": [spec("exit 0", out)], "tag": f"run{i}"} for i, out in enumerate(outs)]
+    done = threading.Event()
+
+    def flood():
+        while not done.is_set():
+            box.cancel(["another-test"])
+            time.sleep(0.0002)
+
+    flooder = threading.Thread(target=flood)
+    flooder.start()
+    try:
+        response = box.run_many(runs, stop_on_failure=True)
+    finally:
+        done.set()
+        flooder.join()
+        for out in outs:
+            out.unlink()
+    assert len(response.results) == len(runs)
+    assert all(not r.cancelled and r.processes[0].ok for r in response.results)
+    assert not box.broken and no_processes_left(box)
