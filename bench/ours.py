@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -25,21 +26,53 @@ from .workloads import Workload
 CPUACCT = Path("/sys/fs/cgroup/cpuacct/ioi-grader")
 
 
-def boxes_cpu(prefixes: list[str]) -> float:
-    """CPU seconds used so far by our sandbox boxes (supervisors and tests): those whose names
-    start with one of `prefixes` (other workers' boxes on this host share the parent cgroup)."""
-    total = 0.0
+def boxes_cpu_by_name(prefixes: list[str]) -> dict[str, float]:
+    """CPU seconds used so far by each of our sandbox boxes (supervisor and tests): those whose
+    names start with one of `prefixes` (other workers' boxes on this host share the parent cgroup)."""
+    found = {}
     try:
         entries = list(CPUACCT.iterdir())
     except OSError:
-        return 0.0
+        return found
     for entry in entries:
         if entry.name.startswith(tuple(prefixes)):
             try:
-                total += int((entry / "cpuacct.usage").read_text()) / 1e9
+                found[entry.name] = int((entry / "cpuacct.usage").read_text()) / 1e9
             except OSError:
                 pass
-    return total
+    return found
+
+
+class BoxCpuMeter:
+    """The CPU our boxes use between `start` and `stop`, boxes created and destroyed meanwhile
+    included: a box's cgroup goes with its container (the pool recycles boxes), so each box is
+    sampled every `interval` and counted up to its last sample (a retired box is idle by then)."""
+
+    def __init__(self, prefixes: list[str], interval: float = 0.25):
+        self.prefixes, self.interval = prefixes, interval
+        self._baseline: dict[str, float] = {}
+        self._last: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample_until_stopped, daemon=True)
+
+    def _sample(self) -> None:
+        self._last.update(boxes_cpu_by_name(self.prefixes))
+
+    def _sample_until_stopped(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def start(self) -> BoxCpuMeter:
+        self._baseline = boxes_cpu_by_name(self.prefixes)
+        self._last = dict(self._baseline)
+        self._thread.start()
+        return self
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        return sum(used - self._baseline.get(name, 0.0) for name, used in self._last.items())
 
 
 def process_cpu(pids: list[int]) -> float:
@@ -72,13 +105,13 @@ def core(workload: Workload, grader: Grader, mode: str = "ours (core)") -> Measu
     stats = GradeStats()
     hooks = GradeHooks(on_finish=stats.add)
     prefixes = [grader.pool.box_prefix]
-    cpu_before, self_before = boxes_cpu(prefixes), os.times()
+    meter, self_before = BoxCpuMeter(prefixes).start(), os.times()
     started = time.monotonic()
     results = [grader.grade(workload.problem_of(j), Submission(language=j.language, code=j.code), j.options, hooks)
                for j in workload.jobs]
     measure.wall = time.monotonic() - started
     self_after = os.times()
-    measure.cpu = boxes_cpu(prefixes) - cpu_before + (self_after.user - self_before.user) + (self_after.system - self_before.system)
+    measure.cpu = meter.stop() + (self_after.user - self_before.user) + (self_after.system - self_before.system)
     _tally(measure, workload, results)
     measure.solution_cpu, measure.wasted_cpu = stats.solution_cpu, stats.wasted_cpu  # cancelled tests included
     return measure
@@ -126,13 +159,13 @@ def service(workload: Workload, running: ServeProcess) -> Measure:
     asyncio.run(_through_service(running, warm))
     measure = Measure(f"ours (service, {running.workers} worker{'s' if running.workers > 1 else ''})")
     prefixes = [f"{BOX_PREFIX}-{pid}" for pid in running.worker_pids().values()]
-    cpu_before, pids, counters_before = boxes_cpu(prefixes), running.pids(), service_counters(running)
+    meter, pids, counters_before = BoxCpuMeter(prefixes).start(), running.pids(), service_counters(running)
     process_before = process_cpu(pids)
     cores_before = core_times()
     started = time.monotonic()
     results, rewards = asyncio.run(_through_service(running, workload))
     measure.wall = time.monotonic() - started
-    measure.cpu = boxes_cpu(prefixes) - cpu_before + process_cpu(pids) - process_before
+    measure.cpu = meter.stop() + process_cpu(pids) - process_before
     measure.core_busy = busy_fractions(cores_before, core_times())
     _tally(measure, workload, results)
     if workload.codeforces_mode is not None:
