@@ -168,20 +168,34 @@ class SandboxPool:
 
     @contextmanager
     def run_box(self) -> Iterator[Box]:
-        """A run box for this thread alone; recycled afterwards if it broke or aged out.
+        """A run box for this thread alone (waits for one when all are busy)."""
+        with self._lend(self._idle) as box:
+            yield box
+
+    @contextmanager
+    def judge_box(self) -> Iterator[Box]:
+        """A judge box for this thread alone (waits for one when all are busy)."""
+        with self._lend(self._judges) as box:
+            yield box
+
+    @contextmanager
+    def _lend(self, boxes: queue.Queue[Box]) -> Iterator[Box]:
+        """A box from `boxes`, replaced before and after use if it broke or aged out.
 
         A box that cannot be replaced goes back to the queue still broken, so the pool keeps
         its size and the next caller retries the replacement.
         """
         if self._closed:
             raise SandboxError("sandbox pool is closed")
-        box = self._idle.get()
+        if not self._started:
+            raise SandboxError("sandbox pool is not started")
+        box = boxes.get()
         try:
             box = self._fresh(box)
             yield box
             box = self._fresh(box, quiet=True)
         finally:
-            self._idle.put(box)
+            boxes.put(box)
 
     def _fresh(self, box: Box, quiet: bool = False) -> Box:
         if self._closed:
@@ -196,19 +210,6 @@ class SandboxPool:
                 log.error("could not replace %r: %s", box, error)
                 return box
             raise
-
-    @contextmanager
-    def judge_box(self) -> Iterator[Box]:
-        """A judge box for this thread alone (waits for one when all are busy)."""
-        if not self._started or self._closed:
-            raise SandboxError("sandbox pool is not started")
-        box = self._judges.get()
-        try:
-            box = self._fresh(box)
-            yield box
-            box = self._fresh(box, quiet=True)
-        finally:
-            self._judges.put(box)
 
     def image_id(self) -> str:
         return self.client.images.get(self.settings.image).id
