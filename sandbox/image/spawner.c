@@ -13,6 +13,12 @@
  * is the child's pid (or -errno). Exec failures are written to the request's error fd,
  * which is close-on-exec: it reads EOF when the exec succeeded.
  *
+ * A user slot's spawner is started with --filter-self and the bulk of the untrusted processes'
+ * seccomp filter on fd 4, which it loads on itself before serving: its clones inherit it, and
+ * attaching a filter per process is what costs the kernel (it converts, JITs and emulates the
+ * program for its syscall cache each time). Each child still loads the request's small program
+ * (the refusal of clone3, which the spawner itself needs) before it execs.
+ *
  * Message fields, in order: uid, cwd, keep (fds that become 0..keep-1), flags (bit 0: ignore
  * SIGPIPE, bit 1: a seccomp program fd follows the error fd, bit 2: a cgroup directory fd
  * comes last), rlimit count, "name=soft:hard" rlimits, argv count, argv..., then envp entries
@@ -48,6 +54,7 @@
 #include <unistd.h>
 
 #define CONTROL_FD 3
+#define SELF_FILTER_FD 4
 #define MAX_MESSAGE (256 * 1024)
 #define MAX_FDS 64
 #define MAX_ITEMS 4096
@@ -245,8 +252,14 @@ static int parse(char *data, size_t size, struct request *r) {
     return 0;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     static char data[MAX_MESSAGE];
+    if (argc > 1 && strcmp(argv[1], "--filter-self") == 0) {
+        error_fd = 2; /* a failure ends the spawner: the supervisor sees its socket close */
+        load_seccomp(SELF_FILTER_FD);
+        close(SELF_FILTER_FD);
+        error_fd = -1;
+    }
     /* Children inherit dispositions and the mask: reset them here once, not in every child
        (the supervisor is Python, which ignores SIGPIPE and SIGXFSZ). */
     struct sigaction dfl = {.sa_handler = SIG_DFL};
