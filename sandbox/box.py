@@ -542,14 +542,16 @@ def remove_box_cgroups(settings: SandboxSettings, name: str, host: CgroupHost) -
 def remove_stale_boxes(client: docker.DockerClient, settings: SandboxSettings) -> int:
     """Remove boxes left behind by workers of this host that died (e.g. SIGKILL)."""
     removed = 0
-    for container in client.containers.list(all=True, filters={"label": LABEL_BOX}):
-        token = container.labels.get(LABEL_OWNER, "")
-        if owner_alive(token):
+    # The plain listing, not containers.list(): that one inspects each container in turn, and a
+    # box that another worker of this host retires meanwhile makes the inspection fail (404).
+    for listed in client.api.containers(all=True, filters={"label": LABEL_BOX}):
+        labels = listed.get("Labels") or {}
+        if owner_alive(labels.get(LABEL_OWNER, "")):
             continue
-        name = container.labels.get(LABEL_BOX, container.name)
+        name = labels.get(LABEL_BOX) or (listed.get("Names") or ["/"])[0].lstrip("/")
         try:
-            container.remove(force=True)
-        except docker.errors.APIError:
+            client.api.remove_container(listed["Id"], force=True)
+        except docker.errors.APIError:  # gone already (NotFound), or being removed by its owner
             continue
         shutil.rmtree(settings.boxes_dir / name, ignore_errors=True)
         remove_box_cgroups(settings, name, cgroup_host(client))

@@ -3,6 +3,8 @@ box dies under it is retried on a fresh one."""
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 import time
 
@@ -114,3 +116,38 @@ def test_grading_survives_a_box_killed_mid_test(small_pool):
         grader.close()
     assert killed, "no box was killed while grading: the test proved nothing"
     assert result.score == 20  # the verdicts are the ones the solution deserves, retries notwithstanding
+
+
+def test_stale_boxes_that_vanish_during_the_listing_are_skipped(tmp_path):
+    """Worker start-up removes the boxes dead workers of this host left. Another worker may
+    remove one of them between the listing and the removal: that box is skipped, not fatal
+    (it was a 404 that stopped the worker from starting)."""
+    from ioi_grader.sandbox.box import LABEL_BOX, LABEL_OWNER, remove_stale_boxes
+
+    settings = SandboxSettings(state_dir=tmp_path)
+    client = docker.from_env()
+    dead_owner = f"{socket.gethostname()}:999999999:0"  # no such pid: its worker is gone
+    names = [f"ioig-stale-test-{i}-{os.getpid()}" for i in range(2)]
+    for name in names:
+        client.containers.create(settings.image, name=name, entrypoint=["/bin/true"],
+                                 labels={LABEL_BOX: name, LABEL_OWNER: dead_owner})
+    real_listing = client.api.containers
+
+    def listing_then_another_worker_removes_one(*args, **kwargs):
+        listed = real_listing(*args, **kwargs)
+        client.containers.get(names[1]).remove(force=True)  # another worker was quicker
+        return listed
+
+    client.api.containers = listing_then_another_worker_removes_one
+    try:
+        removed = remove_stale_boxes(client, settings)
+    finally:
+        client.api.containers = real_listing
+        for name in names:
+            try:
+                client.containers.get(name).remove(force=True)
+            except docker.errors.NotFound:
+                pass
+    assert removed >= 1  # the first box; the vanished one is skipped without an error
+    for name in names:
+        assert_destroyed(client, name)
