@@ -81,7 +81,14 @@ class OpenFiles:
     """Cgroup files kept open, read and written at offset 0 (a cgroup file regenerates its
     content on every read from offset 0, and ignores the offset of a write). Opening one
     costs a path walk through the container's overlay and kernfs, ~8 us against ~1 us for the
-    read itself, and a v1 slot touches about 17 of them per test."""
+    read itself, and a v1 slot touches about 17 of them per test.
+
+    Not for v1 `tasks` or `cgroup.procs`: an open one keeps serving the pid list it loaded
+    until the kernel drops that list, a second after its last read, so a process that joined
+    since would be missed by the kill loop. Those are opened afresh on every read."""
+
+    PID_LISTS = ("tasks", "cgroup.procs")
+    CHUNK = 1 << 16
 
     def __init__(self):
         self._fds: dict[tuple[str, int], int] = {}  # (path, O_RDONLY or O_WRONLY) -> fd
@@ -89,16 +96,20 @@ class OpenFiles:
     def _fd(self, path: str, access: int) -> int:
         fd = self._fds.get((path, access))
         if fd is None:
+            if os.path.basename(path) in self.PID_LISTS:
+                raise ValueError(f"{path} is a pid list: read it with read_text, not kept open")
             fd = self._fds[path, access] = os.open(path, access | os.O_CLOEXEC)
         return fd
 
     def read(self, path: str) -> str:
         fd = self._fd(path, os.O_RDONLY)
         chunks, offset = [], 0
-        while chunk := os.pread(fd, 1 << 16, offset):
+        while True:  # each file here is one record, returned whole up to the read's size
+            chunk = os.pread(fd, self.CHUNK, offset)
             chunks.append(chunk)
             offset += len(chunk)
-        return b"".join(chunks).decode()
+            if len(chunk) < self.CHUNK:
+                return b"".join(chunks).decode()
 
     def write(self, path: str, value: str) -> None:
         os.pwrite(self._fd(path, os.O_WRONLY), value.encode(), 0)
@@ -250,7 +261,7 @@ class V1SlotCgroup(SlotCgroup):
         spawner = self.spawner.pid if self.spawner else -1
         listed = set()
         for name in ("cgroup.procs", "tasks"):
-            listed.update(int(p) for p in self.files.read(self._file("pids", name)).split())
+            listed.update(int(p) for p in read_text(self._file("pids", name)).split())
         listed.discard(spawner)
         return listed
 
