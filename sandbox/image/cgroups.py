@@ -39,6 +39,11 @@ KILL_DEADLINE = 5.0  # seconds a slot gets to empty after SIGKILL before the box
 # retries, more than a small test's own run time. A leftover this small moves a run's limit or
 # peak by at most this much: the margin within which a failed run near its limit is judged MLE.
 RECLAIM_SLACK = 1 << 20
+# v1: a run's memory limit is its budget above the slot's leftover charge, which moves by a few
+# pages from one run to the next. The limit file is rewritten only when the leftover moved by
+# more than this: the kernel charges a cgroup in per-CPU batches of 64 pages (256 KiB), so its
+# enforcement is already this coarse, and each rewrite costs the kernel a limit resize.
+LIMIT_SLACK = 256 << 10
 
 # Test hooks, set by the driver (SandboxSettings.cgroup_hide): pretend the kernel lacks a
 # feature, so that each fallback path runs on a kernel that has the feature.
@@ -285,10 +290,14 @@ class V1SlotCgroup(SlotCgroup):
         could not free.
 
         Limits are written only when they change: consecutive tests of a submission share
-        them, and every cgroup file write costs a syscall round trip (~10 us)."""
+        them, and every cgroup file write costs a syscall round trip. The memory limit is
+        kept while the leftover moved by at most LIMIT_SLACK."""
         self.files.write(self._file("cpuacct", "cpuacct.usage"), "0")
         self.memory_baseline = self._reclaim()
-        self._set("memory", "memory.limit_in_bytes", memory + self.memory_baseline, memsw=self.has_memsw)
+        limit = memory + self.memory_baseline
+        applied = self._applied.get("memory.limit_in_bytes")
+        if applied is None or abs(applied - limit) > LIMIT_SLACK:
+            self._set("memory", "memory.limit_in_bytes", limit, memsw=self.has_memsw)
         self.files.write(self._file("memory", "memory.max_usage_in_bytes"), "0")
         self.oom_kills_before = self.oom_kills()
         self._set("pids", "pids.max", pids + 1)  # + the slot's spawner
@@ -306,9 +315,10 @@ class V1SlotCgroup(SlotCgroup):
         try:
             self.files.write(limit, "4096")  # below any usage: reclaims all it can, then EBUSY
         except OSError as error:
-            if error.errno != errno.EBUSY:
+            if error.errno != errno.EBUSY:  # EBUSY leaves the limit as it was
                 raise
-        self._applied.pop("memory.limit_in_bytes", None)  # prepare writes the real limit next
+        else:
+            self._applied["memory.limit_in_bytes"] = 4096  # everything was freed: prepare raises it
         self.unreclaimable = int(self.files.read(usage))
         return self.unreclaimable
 
@@ -316,8 +326,15 @@ class V1SlotCgroup(SlotCgroup):
         if self._applied.get(name) == value:
             return
         if memsw:
-            # memsw (memory+swap) must never be below the memory limit: order the writes so it holds.
-            names = ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.limit_in_bytes")
+            # memsw (memory+swap) must never be below the memory limit (EINVAL): a rise writes
+            # memsw first, a fall the limit first; an unknown start writes the limit on both sides.
+            previous = self._applied.get(name)
+            if previous is None:
+                names = ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.limit_in_bytes")
+            elif value > previous:
+                names = ("memory.memsw.limit_in_bytes", "memory.limit_in_bytes")
+            else:
+                names = ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes")
         else:
             names = (name,)
         for each in names:
