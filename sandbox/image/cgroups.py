@@ -12,9 +12,10 @@ The driver delegates a cgroup subtree to the supervisor, bind-mounted at CGROUP_
   the spawner clones into (CLONE_INTO_CGROUP) and that is removed when the run ends.
 
 Guarantees, identical on both: CPU time of the whole tree, peak memory of what the run itself
-charged (never what an earlier run left charged), the memory limit exactly as requested, a
-pids limit, a CPU bandwidth cap, and "empty" decided by the kernel's own listing of the cgroup
-(every thread group and every thread, or v2's `populated`), never by a state a process claims.
+charged (never what an earlier run left charged), the memory limit as requested (on v1 within
+one 256 KiB charge batch, see LIMIT_SLACK), a pids limit, a CPU bandwidth cap, and "empty"
+decided by the kernel's own accounting of the cgroup (v1: its task count, then its listing of
+every thread group and every thread; v2: `populated`), never by a state a process claims.
 
 Only the standard library: this file runs inside the image.
 """
@@ -264,6 +265,10 @@ class V1SlotCgroup(SlotCgroup):
         listing is a snapshot that races with fork (see `kill_all`). Nothing is filtered out by
         the state a process claims: a zombie that is listed is counted."""
         spawner = self.spawner.pid if self.spawner else -1
+        # pids.current counts every task of the slot from its fork until it is reaped, so it
+        # is never below what the listings show: the spawner alone means nothing to list.
+        if int(self.files.read(self._file("pids", "pids.current"))) <= (1 if self.spawner else 0):
+            return set()
         listed = set()
         for name in ("cgroup.procs", "tasks"):
             listed.update(int(p) for p in read_text(self._file("pids", name)).split())

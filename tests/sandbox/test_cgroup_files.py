@@ -108,3 +108,17 @@ def test_every_run_resets_the_counters_it_reads(slot):
     resets = [name for name, value in slot.files.writes if value == "0"]
     assert resets == ["cpuacct.usage", "memory.max_usage_in_bytes"] * 2
     assert cgroups.RECLAIM_SLACK >= LIMIT_SLACK  # a kept limit never outlasts a skipped reclaim's margin
+
+
+class Spawner:
+    pid = 7
+
+
+def test_the_spawner_alone_in_the_pids_count_needs_no_listing(slot, tmp_path):
+    slot.spawner = Spawner()
+    slot.files.values["pids.current"] = "1"  # the pid lists do not even exist here
+    assert slot.members() == set()
+    slot.files.values["pids.current"] = "3"
+    (tmp_path / "pids" / "slot0" / "cgroup.procs").write_text("7\n12\n")
+    (tmp_path / "pids" / "slot0" / "tasks").write_text("7\n12\n13\n")
+    assert slot.members() == {12, 13}
