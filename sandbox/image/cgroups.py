@@ -12,8 +12,8 @@ The driver delegates a cgroup subtree to the supervisor, bind-mounted at CGROUP_
   the spawner clones into (CLONE_INTO_CGROUP) and that is removed when the run ends.
 
 Guarantees, identical on both: CPU time of the whole tree, peak memory of what the run itself
-charged (never what an earlier run left charged), the memory limit as requested (on v1 within
-one 256 KiB charge batch, see LIMIT_SLACK), a pids limit, a CPU bandwidth cap, and "empty"
+charged (never what an earlier run left charged), the memory limit as requested (on v1 never
+above it, and at most one 256 KiB charge batch below, see LIMIT_SLACK), a pids limit, a CPU bandwidth cap, and "empty"
 decided by the kernel's own accounting of the cgroup (v1: its task count, then its listing of
 every thread group and every thread; v2: `populated`), never by a state a process claims.
 
@@ -40,10 +40,12 @@ KILL_DEADLINE = 5.0  # seconds a slot gets to empty after SIGKILL before the box
 # retries, more than a small test's own run time. A leftover this small moves a run's limit or
 # peak by at most this much: the margin within which a failed run near its limit is judged MLE.
 RECLAIM_SLACK = 1 << 20
-# v1: a run's memory limit is its budget above the slot's leftover charge, which moves by a few
-# pages from one run to the next. The limit file is rewritten only when the leftover moved by
-# more than this: the kernel charges a cgroup in per-CPU batches of 64 pages (256 KiB), so its
-# enforcement is already this coarse, and each rewrite costs the kernel a limit resize.
+# v1: a run's memory limit is its budget above the slot's leftover charge, which grows by a few
+# pages from one run to the next. The limit file is kept while the leftover grew by at most
+# this: the kernel charges a cgroup in per-CPU batches of 64 pages (256 KiB), so its enforcement
+# is already this coarse, and each rewrite costs the kernel a limit resize. A leftover that fell
+# (after a reclaim) always rewrites it: the limit is never above the budget, so a peak measured
+# above the leftover is never above the budget either.
 LIMIT_SLACK = 256 << 10
 
 # Test hooks, set by the driver (SandboxSettings.cgroup_hide): pretend the kernel lacks a
@@ -296,12 +298,12 @@ class V1SlotCgroup(SlotCgroup):
 
         Limits are written only when they change: consecutive tests of a submission share
         them, and every cgroup file write costs a syscall round trip. The memory limit is
-        kept while the leftover moved by at most LIMIT_SLACK."""
+        kept while the leftover grew by at most LIMIT_SLACK, never while it fell."""
         self.files.write(self._file("cpuacct", "cpuacct.usage"), "0")
         self.memory_baseline = self._reclaim()
         limit = memory + self.memory_baseline
         applied = self._applied.get("memory.limit_in_bytes")
-        if applied is None or abs(applied - limit) > LIMIT_SLACK:
+        if applied is None or not 0 <= limit - applied <= LIMIT_SLACK:
             self._set("memory", "memory.limit_in_bytes", limit, memsw=self.has_memsw)
         self.files.write(self._file("memory", "memory.max_usage_in_bytes"), "0")
         self.oom_kills_before = self.oom_kills()
