@@ -109,7 +109,10 @@ def _flags(raw: Any, path: Path, field: str) -> tuple[str, ...]:
     if raw is None:
         return ()
     if isinstance(raw, str):
-        return tuple(shlex.split(raw))
+        try:
+            return tuple(shlex.split(raw))
+        except ValueError as error:  # an unbalanced quote or a trailing backslash
+            raise ProblemFormatError(path, f"cannot be split into flags ({error}): {raw!r}", field) from error
     if isinstance(raw, list) and all(
         isinstance(flag, (str, int, float)) and not isinstance(flag, bool) for flag in raw
     ):

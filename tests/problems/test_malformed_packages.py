@@ -276,6 +276,20 @@ KATTIS_CASES: list[tuple[str, Callable[[Path], None], str, str | None, str]] = [
         "expected a number",
     ),
     (
+        "validator-flags-unbalanced-quote",
+        lambda f: write(f / "problem.yaml", "validator_flags: \"float_tolerance '1e-6\"\n"),
+        "problem.yaml",
+        "validator_flags",
+        "cannot be split into flags",
+    ),
+    (
+        "grader-flags-trailing-backslash",
+        lambda f: write(f / "data/secret/group1/testdata.yaml", "grader_flags: \"min \\\\\"\n"),
+        "data/secret/group1/testdata.yaml",
+        "grader_flags",
+        "cannot be split into flags",
+    ),
+    (
         "testdata-yaml-syntax",
         lambda f: write(f / "data/secret/group1/testdata.yaml", "accept_score: 1\n  x: [\n"),
         "data/secret/group1/testdata.yaml",
