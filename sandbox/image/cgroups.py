@@ -13,9 +13,10 @@ The driver delegates a cgroup subtree to the supervisor, bind-mounted at CGROUP_
 
 Guarantees, identical on both: CPU time of the whole tree, peak memory of what the run itself
 charged (never what an earlier run left charged), the memory limit as requested (on v1 never
-above it, and at most one 256 KiB charge batch below, see LIMIT_SLACK), a pids limit, a CPU bandwidth cap, and "empty"
-decided by the kernel's own accounting of the cgroup (v1: its task count, then its listing of
-every thread group and every thread; v2: `populated`), never by a state a process claims.
+above it, and at most one 256 KiB charge batch below, see LIMIT_SLACK), a pids limit, a CPU
+bandwidth cap, and "empty" decided by the kernel's own accounting of the cgroup (v1: its task
+count, then its listing of every thread group and every thread; v2: `populated`), never by a
+state a process claims.
 
 Only the standard library: this file runs inside the image.
 """
@@ -330,12 +331,12 @@ class V1SlotCgroup(SlotCgroup):
         return self.unreclaimable
 
     def _set(self, controller: str, name: str, value: int, memsw: bool = False) -> None:
-        if self._applied.get(name) == value:
+        previous = self._applied.get(name)
+        if previous == value:
             return
         if memsw:
             # memsw (memory+swap) must never be below the memory limit (EINVAL): a rise writes
             # memsw first, a fall the limit first; an unknown start writes the limit on both sides.
-            previous = self._applied.get(name)
             if previous is None:
                 names = ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.limit_in_bytes")
             elif value > previous:

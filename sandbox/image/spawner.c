@@ -24,7 +24,8 @@
  * comes last), rlimit count, "name=soft:hard" rlimits, argv count, argv..., then envp entries
  * to the end. File descriptors: the keep fds, the error fd, the seccomp program fd, the cgroup fd.
  *
- * On cgroup v1 the spawner lives in the slot's cgroups and its clones are born there. On v2
+ * On cgroup v1 the spawner lives in the slot's cgroups and its clones are born there; each
+ * shares the spawner's memory until it execs (CLONE_VM | CLONE_VFORK), as posix_spawn's do. On v2
  * it lives in the supervisor's leaf and each request names the run's leaf: the child is born
  * in it with clone3(CLONE_INTO_CGROUP) (Linux 5.7+). Where clone3 or that flag is missing,
  * the child joins the leaf itself (writes 0 to its cgroup.procs) before it drops privileges,
@@ -35,7 +36,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -138,16 +138,21 @@ static void close_fds_from(int first, int keep_a, int keep_b) {
     for (int i = 0; i < count; i++) close(fds[i]);
 }
 
+/* Static, not malloc'ed: a child that shares the spawner's memory (CLONE_VM) loads it too, and
+   one killed inside malloc would leave the spawner's heap inconsistent. */
+static struct sock_filter seccomp_program[BPF_MAXINSNS];
+
 static void load_seccomp(int fd) {
     struct stat info;
-    if (fstat(fd, &info) != 0 || info.st_size <= 0 || info.st_size % sizeof(struct sock_filter) != 0)
+    if (fstat(fd, &info) != 0 || info.st_size <= 0 || info.st_size % sizeof(struct sock_filter) != 0
+        || (size_t)info.st_size > sizeof seccomp_program)
         fail("spawner: bad seccomp program");
-    struct sock_filter *filter = malloc((size_t)info.st_size);
-    if (!filter || pread(fd, filter, (size_t)info.st_size, 0) != info.st_size) fail("spawner: cannot read seccomp program");
-    struct sock_fprog program = {.len = (unsigned short)(info.st_size / sizeof(struct sock_filter)), .filter = filter};
+    if (pread(fd, seccomp_program, (size_t)info.st_size, 0) != info.st_size)
+        fail("spawner: cannot read seccomp program");
+    struct sock_fprog program = {.len = (unsigned short)(info.st_size / sizeof(struct sock_filter)),
+                                 .filter = seccomp_program};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail("spawner: no_new_privs: %s", strerror(errno));
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0) fail("spawner: seccomp: %s", strerror(errno));
-    free(filter);
 }
 
 struct request {
@@ -162,9 +167,32 @@ struct request {
     int join_cgroup; /* set in the child when it was not cloned into its cgroup */
 };
 
+static void become(struct request *r);
+
+/* The stack of a child that shares the spawner's memory until it execs. The spawner is
+   suspended meanwhile (CLONE_VFORK), so every child can use the same one. */
+static char child_stack[256 * 1024] __attribute__((aligned(16)));
+
+static int run_child(void *request) {
+    become(request);
+    return 127;
+}
+
 /* A child of the supervisor (CLONE_PARENT), born in the request's cgroup when it names one. */
 static pid_t clone_child(struct request *r) {
-    if ((r->flags & FLAG_CGROUP) && clone_into_cgroup_works) {
+    if (!(r->flags & FLAG_CGROUP)) {
+        /* Born in the spawner's own cgroups (v1). It shares the spawner's memory until it execs
+           or exits, as posix_spawn's children do: no copy of the spawner's page tables, no
+           copy-on-write faults before exec, and exec has no copied address space to tear down
+           (~0.07 ms per run on a 2-core VM). It writes only the error_fd global, which is
+           reset below, and its own stack. A request that names a cgroup keeps the plain
+           clone: a child that joins its cgroup itself must not share an mm across cgroups. */
+        pid_t pid = clone(run_child, child_stack + sizeof child_stack,
+                          CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD, r);
+        error_fd = -1;
+        return pid;
+    }
+    if (clone_into_cgroup_works) {
         struct spawner_clone_args args;
         memset(&args, 0, sizeof args);
         args.flags = CLONE_PARENT | CLONE_INTO_CGROUP;
@@ -212,8 +240,10 @@ static void become(struct request *r) {
     if (setsid() < 0) fail("spawner: setsid: %s", strerror(errno));
 
     if (chdir(r->cwd) != 0) fail("spawner: chdir %s: %s", r->cwd, strerror(errno));
-    if (setgroups(0, NULL) != 0) fail("spawner: setgroups: %s", strerror(errno));
-    if (setgid((gid_t)r->uid) != 0 || setuid((uid_t)r->uid) != 0)
+    /* Raw system calls: glibc's wrappers would broadcast to the threads it knows of, and this
+       child may share the spawner's memory, glibc's thread list included. */
+    if (syscall(SYS_setgroups, 0, NULL) != 0) fail("spawner: setgroups: %s", strerror(errno));
+    if (syscall(SYS_setgid, (gid_t)r->uid) != 0 || syscall(SYS_setuid, (uid_t)r->uid) != 0)
         fail("spawner: cannot drop to uid %ld: %s", r->uid, strerror(errno));
     if (getuid() != (uid_t)r->uid || geteuid() != (uid_t)r->uid) fail("spawner: still privileged after setuid");
     if (seccomp_fd >= 0) load_seccomp(seccomp_fd);
