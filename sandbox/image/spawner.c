@@ -75,6 +75,9 @@ struct spawner_clone_args {
 };
 
 static int clone_into_cgroup_works = 1;
+/* Linux 5.9+. Without it a child closes its fds by listing /proc/self/fd with opendir, which
+   mallocs: such a child must not share the spawner's heap (see clone_child). */
+static int close_range_works = 0;
 
 static int error_fd = -1;
 
@@ -180,13 +183,15 @@ static int run_child(void *request) {
 
 /* A child of the supervisor (CLONE_PARENT), born in the request's cgroup when it names one. */
 static pid_t clone_child(struct request *r) {
-    if (!(r->flags & FLAG_CGROUP)) {
+    if (!(r->flags & FLAG_CGROUP) && close_range_works) {
         /* Born in the spawner's own cgroups (v1). It shares the spawner's memory until it execs
            or exits, as posix_spawn's children do: no copy of the spawner's page tables, no
            copy-on-write faults before exec, and exec has no copied address space to tear down
            (~0.07 ms per run on a 2-core VM). It writes only the error_fd global, which is
-           reset below, and its own stack. A request that names a cgroup keeps the plain
-           clone: a child that joins its cgroup itself must not share an mm across cgroups. */
+           reset below, the static seccomp buffer and its own stack; it never mallocs, since
+           one killed inside malloc would leave the spawner's heap inconsistent. A request that
+           names a cgroup keeps the plain clone: a child that joins its cgroup itself must not
+           share an mm across cgroups. */
         pid_t pid = clone(run_child, child_stack + sizeof child_stack,
                           CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD, r);
         error_fd = -1;
@@ -297,6 +302,9 @@ int main(int argc, char **argv) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+#ifdef SYS_close_range
+    close_range_works = syscall(SYS_close_range, ~0U - 1, ~0U, 0) == 0; /* a range with no open fd */
+#endif
     const char *hidden = getenv("IOI_CGROUP_HIDE");
     if (hidden && strstr(hidden, "clone_into_cgroup")) clone_into_cgroup_works = 0;
     for (;;) {
