@@ -114,18 +114,23 @@ static void set_rlimit(const char *spec) {
     fail("spawner: unknown rlimit %s", spec);
 }
 
-/* Close every fd >= first except the (at most two) listed ones. */
+/* Close every fd >= first except the (at most two) listed ones. Where close_range works (probed
+   once in main) that is all it uses, and a failure ends the child: a child that shares the
+   spawner's memory must never reach the opendir below, which mallocs. */
 static void close_fds_from(int first, int keep_a, int keep_b) {
     int keep[2] = {keep_a < keep_b ? keep_a : keep_b, keep_a < keep_b ? keep_b : keep_a};
-    unsigned int low = (unsigned int)first;
-    int ok = 1;
 #ifdef SYS_close_range
-    for (int k = 0; k < 2 && ok; k++) {
-        if (keep[k] < first) continue;
-        if ((unsigned int)keep[k] > low) ok = syscall(SYS_close_range, low, (unsigned int)keep[k] - 1, 0) == 0;
-        low = (unsigned int)keep[k] + 1;
+    if (close_range_works) {
+        unsigned int low = (unsigned int)first;
+        for (int k = 0; k < 2; k++) {
+            if (keep[k] < first) continue;
+            if ((unsigned int)keep[k] > low && syscall(SYS_close_range, low, (unsigned int)keep[k] - 1, 0) != 0)
+                fail("spawner: close_range: %s", strerror(errno));
+            low = (unsigned int)keep[k] + 1;
+        }
+        if (syscall(SYS_close_range, low, ~0U, 0) != 0) fail("spawner: close_range: %s", strerror(errno));
+        return;
     }
-    if (ok && syscall(SYS_close_range, low, ~0U, 0) == 0) return;
 #endif
     DIR *dir = opendir("/proc/self/fd");
     if (!dir) fail("spawner: cannot list fds: %s", strerror(errno));
@@ -188,8 +193,9 @@ static pid_t clone_child(struct request *r) {
            or exits, as posix_spawn's children do: no copy of the spawner's page tables, no
            copy-on-write faults before exec, and exec has no copied address space to tear down
            (~0.07 ms per run on a 2-core VM). It writes only the error_fd global, which is
-           reset below, the static seccomp buffer and its own stack; it never mallocs, since
-           one killed inside malloc would leave the spawner's heap inconsistent. A request that
+           reset below, errno (read here only when the clone itself failed, when no child ran),
+           the static seccomp buffer and its own stack; it never mallocs, since one killed
+           inside malloc would leave the spawner's heap inconsistent. A request that
            names a cgroup keeps the plain clone: a child that joins its cgroup itself must not
            share an mm across cgroups. */
         pid_t pid = clone(run_child, child_stack + sizeof child_stack,
