@@ -192,11 +192,11 @@ class ProgramChecker(CheckerConvention):
             program = context.checker.argv(
                 judge.install(context.checker.path, "checker", context.checker.key, trusted=True))
             contestants = [judge.put(output, cache=False) for _, output in items]
-            logs = [(judge.output(), judge.output()) for _ in items]
             runs = []
-            for (test, _), contestant, (stdout, stderr) in zip(items, contestants, logs):
+            # Its verdict (stdout) and message (stderr) come back in memory.
+            streams = dict(stdout=Stream(capture=True), stderr=Stream(capture=True))
+            for (test, _), contestant in zip(items, contestants):
                 paths = (judge.put(test.input), judge.put(test.answer), contestant)
-                streams = dict(stdout=Stream(file=stdout.inside, write=True), stderr=Stream(file=stderr.inside, write=True))
                 if self.file_names is None:
                     request = RunRequest(processes=[ProcessSpec(
                         slot=TRUSTED, argv=[*program, *self.argv("/proc/self/fd/3", "/proc/self/fd/4", "/proc/self/fd/5")],
@@ -209,13 +209,11 @@ class ProgramChecker(CheckerConvention):
                 runs.append(request.model_dump(exclude_none=True))
             try:
                 response = judge.run_many(runs, stop_on_failure=False)
-                outputs = [(out.read_bytes(4096), err.read_bytes(4096)) for out, err in logs]
             finally:
-                for out, err in logs:
-                    out.unlink()
-                    err.unlink()
                 for contestant in contestants:
                     judge.discard(contestant)
+        outputs = [tuple(_read_and_free(ran.capture(0, stream)) for stream in ("stdout", "stderr"))
+                   for ran in response.results]
         verdicts: list[Verdict | CheckerFailure] = []
         for (test, _), ran, (out, err) in zip(items, response.results, outputs):
             result = ran.processes[0]
@@ -232,6 +230,16 @@ class ProgramChecker(CheckerConvention):
             except CheckerFailure as failure:
                 verdicts.append(failure)
         return verdicts
+
+
+def _read_and_free(captured, limit: int = 4096) -> bytes:
+    """The first `limit` bytes of a captured stream, which is then freed (b"" if none)."""
+    if captured is None:
+        return b""
+    try:
+        return captured.read_bytes(limit)
+    finally:
+        captured.unlink()
 
 
 conventions: Registry[CheckerConvention] = Registry(

@@ -203,13 +203,13 @@ class Grader:
             for index, obj in enumerate(programs.link_objects):
                 link_names.append(f"task{index}.o")
                 files.append(StagedFile(name=link_names[-1], src=box.put(obj)))
-            log_file, program_file = box.output(), box.output()
+            program_file = box.output()
             slot = user_slot(0)
             request = RunRequest(
                 files={slot: files},
                 processes=[ProcessSpec(
                     slot=slot, argv=language.compile_argv(stem, link_names, problem.compile_defines),
-                    stderr=Stream(file=log_file.inside, write=True),
+                    stderr=Stream(capture=True),  # the compiler's messages, in memory
                     guard_opens=True,  # the source names files the compiler opens: #include, .incbin
                     limits=Limits(
                         cpu=options.compile_time_limit, wall=compile_wall_guard(options.compile_time_limit),
@@ -219,9 +219,11 @@ class Grader:
                 collect=[Collect(slot=slot, name=language.program_name(stem), dest=program_file.inside)],
             )
             started = time.monotonic()
+            log_file = None
             try:
-                result = box.run(request).processes[0]
+                response = box.run(request)
                 elapsed = time.monotonic() - started
+                result, log_file = response.processes[0], response.capture(0, "stderr")
                 message = bounded(log_file.read_bytes().decode(errors="replace"))
                 if result.oom_killed:
                     message = (message + "\nCompilation exceeded the memory limit").strip()
@@ -232,7 +234,8 @@ class Grader:
                                          time=elapsed), None
                 kept = program_file.take(work_dir / "program")
             finally:
-                log_file.unlink()
+                if log_file is not None:
+                    log_file.unlink()
                 program_file.unlink()
         key = hashlib.sha256(kept.read_bytes()).hexdigest()
         program = Program(path=kept, key=key, name=language.program_name(stem),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..checkers.base import Verdict
+from ..sandbox.base import CapturedFile
 from ..sandbox.image import wire
 from ..sandbox.protocol import ProcessResult, wall_guard
 from .results import TestResult, TestStatus
@@ -46,7 +47,8 @@ class Executed:
     """What running a test produced before judging: a final result, or an output to judge."""
 
     result: TestResult | None = None
-    output: Path | None = None  # the contestant's output, moved out of the box
+    # The contestant's output, out of the box: captured in memory, or a file it wrote (moved out).
+    output: CapturedFile | Path | None = None
     time: float = 0.0
     wall: float = 0.0
     memory: int = 0

@@ -52,6 +52,85 @@ class BoxFile:
         return f"BoxFile({self.inside})"
 
 
+class CapturedFile:
+    """An output stream a run captured in memory (`Stream(capture=True)`): a memfd its box
+    handed back with the result, which never touches a disk. Read it, or give its `path`
+    (/proc/self/fd/N, which re-opens it) to anything that opens files; `unlink` frees it, as it
+    removes an output file (a memfd has no name: closing its last descriptor frees it).
+
+    The worker owns the descriptor: whoever takes a result's capture must `unlink` it once done
+    (the garbage collector frees one that was dropped)."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    @classmethod
+    def copy_of(cls, fd: int) -> CapturedFile:
+        """A copy of the memfd `fd` in a memfd of this process's own, and `fd` closed.
+
+        A memfd's pages stay charged to the memory cgroup of the process that wrote them (the
+        run's) for as long as the file lives. The box reuses a slot's cgroup on cgroup v1, so a
+        capture freed while a later run is in it would lower that run's usage below the
+        baseline its peak is measured from. Copied here while the box is still ours, the run's
+        pages are freed before the box serves another run, and what the worker keeps is its own."""
+        try:
+            own = os.memfd_create("captured", os.MFD_CLOEXEC)
+            try:
+                size, copied = os.fstat(fd).st_size, 0
+                while copied < size:
+                    sent = os.sendfile(own, fd, copied, size - copied)
+                    if sent == 0:
+                        break
+                    copied += sent
+            except BaseException:
+                os.close(own)
+                raise
+        finally:
+            os.close(fd)
+        return cls(own)
+
+    @property
+    def path(self) -> str:
+        if self.fd < 0:
+            raise ValueError("captured output already freed")
+        return f"/proc/self/fd/{self.fd}"
+
+    def __fspath__(self) -> str:
+        return self.path
+
+    def exists(self) -> bool:
+        return self.fd >= 0
+
+    def size(self) -> int:
+        return os.fstat(self.fd).st_size
+
+    def read_bytes(self, limit: int | None = None) -> bytes:
+        """At most `limit` bytes from its start (all of it without a limit)."""
+        wanted = self.size() if limit is None else limit
+        chunks, offset = [], 0
+        while offset < wanted:
+            chunk = os.pread(self.fd, min(wanted - offset, 1 << 24), offset)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            offset += len(chunk)
+        return b"".join(chunks)
+
+    def read_text(self, errors: str = "strict") -> str:
+        return self.read_bytes().decode("utf-8", errors=errors)
+
+    def unlink(self, missing_ok: bool = False) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __del__(self) -> None:
+        self.unlink()
+
+    def __repr__(self) -> str:
+        return f"CapturedFile(fd={self.fd})"
+
+
 class Sandbox(Protocol):
     role: str  # "run" (submissions) or "judge" (trusted task programs, expected outputs)
     installed: dict[str, str]

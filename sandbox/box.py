@@ -9,6 +9,7 @@ a cgroup subtree of the box's own delegated to the supervisor for per-test accou
 
 from __future__ import annotations
 
+import array
 import hashlib
 import json
 import logging
@@ -26,8 +27,8 @@ import docker
 import docker.errors
 
 from ..errors import Transient
-from .base import BoxFile
-from .image.wire import IO_MOUNT, SOCKET_NAME
+from .base import BoxFile, CapturedFile
+from .image.wire import IO_MOUNT, PROTOCOL_VERSION, SOCKET_NAME
 from .image.cgroups import DELEGATION_ERROR
 from .protocol import RunManyResponse, RunRequest, RunResponse
 from .settings import SandboxSettings
@@ -194,6 +195,64 @@ def cgroup_host(client: docker.DockerClient) -> CgroupHost:
     return _hosts[key]
 
 
+CAPTURES = "captures"  # the key under which `Box.call` returns the captured files of a response
+
+
+class ProtocolError(Exception):
+    """The supervisor's messages do not add up (a worker or image bug): the box is broken."""
+
+
+class Receiver:
+    """The worker's end of a box's socket: newline-terminated JSON responses, and the
+    descriptors of captured streams that come with them (SCM_RIGHTS, attached to a response's
+    first byte, so they arrive no later than the line that announces them)."""
+
+    MAX_FDS = 253  # SCM_MAX_FD: what one message can carry
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.buffer = bytearray()
+        self.fds: list[int] = []
+
+    def readline(self) -> bytes:
+        """The next line, newline included; b"" once the supervisor has hung up."""
+        while (end := self.buffer.find(b"\n")) < 0:
+            data, ancillary, flags, _ = self.sock.recvmsg(1 << 16, socket.CMSG_SPACE(self.MAX_FDS * 4))
+            for level, kind, payload in ancillary:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                    self.fds += array.array("i", payload[: len(payload) - len(payload) % 4])
+            if flags & socket.MSG_CTRUNC:
+                raise OSError("descriptors sent by the supervisor were truncated")
+            if not data:
+                return b""
+            self.buffer += data
+        line = bytes(self.buffer[:end + 1])
+        del self.buffer[:end + 1]
+        return line
+
+    def take_fds(self, count: int) -> list[CapturedFile]:
+        """The next `count` descriptors received, as copies of the files they are (see
+        `CapturedFile.copy_of`: the run's pages are freed now, while the box is still ours)."""
+        if count > len(self.fds):
+            self.close_pending()
+            raise ProtocolError(f"the supervisor announced {count} descriptors and sent {len(self.fds)}")
+        taken, self.fds = self.fds[:count], self.fds[count:]
+        copies = []
+        try:
+            while taken:
+                copies.append(CapturedFile.copy_of(taken.pop(0)))
+        except BaseException:
+            for fd in taken:
+                os.close(fd)
+            raise
+        return copies
+
+    def close_pending(self) -> None:
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = []
+
+
 class Box:
     """One container. Not thread-safe: the pool hands a box to one thread at a time."""
 
@@ -285,6 +344,10 @@ class Box:
             raise SandboxError(f"could not start box {self.name}: {error}") from error
         self._connect()
         response = self.call({"op": "ping"}, timeout=10)
+        if response.get("protocol") != PROTOCOL_VERSION:
+            raise SandboxUnavailable(
+                f"sandbox image {self.settings.image!r} speaks protocol {response.get('protocol')}, this worker "
+                f"{PROTOCOL_VERSION}: rebuild it with `ioi-grader sandbox build`")
         log.debug("box %s up: %s", self.name, response)
         return self
 
@@ -297,7 +360,7 @@ class Box:
                     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                     sock.connect(str(sock_path))
                     self._socket = sock
-                    self._reader = sock.makefile("rb")
+                    self._reader = Receiver(sock)
                     return
                 except OSError:
                     sock.close()
@@ -317,6 +380,8 @@ class Box:
     def destroy(self) -> None:
         """Remove the container, its I/O folder and its cgroups. Safe to call twice."""
         self.broken = True
+        if self._reader is not None:
+            self._reader.close_pending()
         if self._socket is not None:
             try:
                 self._socket.close()
@@ -340,7 +405,9 @@ class Box:
     # -- talking to the supervisor ---------------------------------------------------------------
 
     def call(self, payload: dict, timeout: float) -> dict:
-        """Send one request and wait for its answer. Transport failures break the box."""
+        """Send one request and wait for its answer. Transport failures break the box. The
+        descriptors of captured streams that came with it are under `CAPTURES` (CapturedFiles,
+        as many as its "fds" says, in the order sent)."""
         with self._lock:
             if self.broken or self._socket is None:
                 raise SandboxError(f"box {self.name} is broken")
@@ -363,6 +430,11 @@ class Box:
                 self.broken = True
                 raise SandboxError(f"box {self.name}: supervisor closed the connection (container killed?)")
             response = json.loads(line)
+            try:
+                response[CAPTURES] = self._reader.take_fds(int(response.get("fds") or 0))
+            except (ProtocolError, OSError) as error:
+                self.broken = True
+                raise SandboxError(f"box {self.name}: captured streams: {error}") from error
             if not response.get("ok"):
                 if response.get("anomaly", True):
                     self.broken = True
@@ -389,7 +461,8 @@ class Box:
         longest = max(p["limits"]["wall"] for p in payload["processes"]) + self.settings.scratch_wipe_seconds
         response = self.call(payload, timeout=longest * len(payload["processes"]) + 30)
         self.runs += 1
-        result = RunResponse.model_validate(self._unscaled(response))
+        captures = response.pop(CAPTURES)
+        result = RunResponse.model_validate(self._unscaled(response)).attach(captures)
         self._retire_if_asked([result])
         return result
 
@@ -403,8 +476,9 @@ class Box:
         response = self.call({"op": "run_many", "runs": runs, "stop_on_failure": stop_on_failure},
                              timeout=longest + 30)
         self.runs += len(response["results"])
+        captures = response.pop(CAPTURES)
         response["results"] = [self._unscaled(result) for result in response["results"]]
-        result = RunManyResponse.model_validate(response)
+        result = RunManyResponse.model_validate(response).attach(captures)
         self._retire_if_asked(result.results)
         return result
 

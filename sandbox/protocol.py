@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from .image import wire
 from .image.wire import MAX_USER_SLOTS, TRUSTED, user_slot, wall_guard
@@ -42,12 +42,15 @@ class Limits(_Message):
 
 
 class Stream(_Message):
-    """Where a process's fd points: a file under /io, or one end of a named pipe of the run."""
+    """Where a process's fd points: a file under /io, one end of a named pipe of the run, or
+    (stdout and stderr only) `capture`: an in-memory file the box hands back with the result
+    (`RunResponse.capture`), with no file on any disk."""
 
     file: str | None = None
     write: bool | None = None
     pipe: str | None = None
     end: Literal["r", "w"] | None = None
+    capture: bool | None = None
 
 
 class ProcessSpec(_Message):
@@ -114,6 +117,8 @@ class ProcessResult(BaseModel):
     idle: bool = False  # killed by the wall-clock guard while asleep (blocked on input), not computing
     violation: str | None = Field(
         default=None, description="What it did to the sandbox itself (e.g. a scratch that cannot be wiped).")
+    captured: dict[str, int] = Field(
+        default_factory=dict, description="Captured stream name -> index into the run's handed-back descriptors.")
 
     @property
     def ok(self) -> bool:
@@ -135,6 +140,24 @@ class RunResponse(BaseModel):
     leftover_processes: int = 0
     retire: str | None = Field(default=None, description="Why the box must serve no further run (set: recycle it).")
     phases: dict[str, float] = Field(default_factory=dict, description="Supervisor timeline, ms (profiling).")
+    fds: int = Field(default=0, description="Descriptors of captured streams sent with it (SCM_RIGHTS).")
+    # The captured streams, in the order of the descriptors: set by the sandbox that received them.
+    _captures: list = PrivateAttr(default_factory=list)
+
+    def attach(self, captures: list) -> RunResponse:
+        """Give it the captured files its `fds` announced (the sandbox's side of the wire)."""
+        if len(captures) != self.fds:
+            raise ValueError(f"the run announced {self.fds} captured streams and {len(captures)} came")
+        self._captures = captures
+        return self
+
+    def capture(self, process: int, stream: str = "stdout"):
+        """The captured `stream` of process number `process` (a `CapturedFile`, the caller's to
+        unlink), or None when it was not captured (the run was cancelled before it started)."""
+        if process >= len(self.processes):
+            return None
+        index = self.processes[process].captured.get(stream)
+        return None if index is None else self._captures[index]
 
 
 class RunManyRequest(_Message):
@@ -147,3 +170,14 @@ class RunManyRequest(_Message):
 
 class RunManyResponse(BaseModel):
     results: list[RunResponse]  # one per run executed: fewer than requested after a stop
+    fds: int = Field(default=0, description="Descriptors of captured streams sent with it, all runs' in order.")
+
+    def attach(self, captures: list) -> RunManyResponse:
+        """Hand each run its slice of the captured files (in run order, as they were sent)."""
+        if len(captures) != self.fds or sum(r.fds for r in self.results) != self.fds:
+            raise ValueError(f"the runs announced {self.fds} captured streams and {len(captures)} came")
+        at = 0
+        for result in self.results:
+            result.attach(captures[at:at + result.fds])
+            at += result.fds
+        return self

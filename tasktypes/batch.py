@@ -93,7 +93,7 @@ class Batch(TaskType):
         if template is None:
             request = RunRequest(processes=[ProcessSpec(
                 slot=user_slot(0), argv=program.argv(program_path), stdin=Stream(file="/io/in/-"),
-                stdout=Stream(file="/io/out/-", write=True),
+                stdout=Stream(capture=True),
                 limits=Limits(cpu=limits.time, wall=limits.wall, memory=limits.memory, pids=USER_PIDS,
                               fsize=limits.output, max_line=limits.max_line, max_tokens=limits.max_tokens),
             )])
@@ -110,9 +110,10 @@ class Batch(TaskType):
         params: BatchParams = run.problem.task_params
         template = self.template(run.program, run.program_path, limits)
         slot = template["processes"][0]["slot"]
-        outputs = [box.output() for _ in tests]
+        # Named output files are collected into the box's folder; stdout is captured in memory.
+        outputs = [box.output() for _ in tests] if params.output_file else []
         runs = []
-        for test, output in zip(tests, outputs):
+        for index, test in enumerate(tests):
             process = dict(template["processes"][0])
             request = dict(template, processes=[process])
             if params.input_file:
@@ -121,17 +122,18 @@ class Batch(TaskType):
             else:
                 process["stdin"] = {"file": box.put(test.input)}
             if params.output_file:
-                request["collect"] = [{"slot": slot, "name": params.output_file, "dest": output.inside,
+                request["collect"] = [{"slot": slot, "name": params.output_file, "dest": outputs[index].inside,
                                        "max_bytes": limits.output}]
                 process.pop("stdout", None)
-            else:
-                process["stdout"] = {"file": output.inside, "write": True}
             runs.append(dict(request, tag=test.name))
         try:
             response = box.run_many(runs)
             executed = []
-            for test, output, ran in zip(tests, outputs, response.results):
+            for index, (test, ran) in enumerate(zip(tests, response.results)):
+                captured = ran.capture(0, "stdout")
                 if ran.cancelled:
+                    if captured is not None:
+                        captured.unlink()
                     used = ran.processes[0] if ran.processes else None
                     executed.append(Executed(cancelled=True, time=used.cpu if used else 0.0,
                                              wall=used.wall if used else 0.0))
@@ -139,18 +141,23 @@ class Batch(TaskType):
                 result = ran.processes[0]
                 failure = classify(result, limits)
                 if failure is not None:
+                    if captured is not None:
+                        captured.unlink()
                     executed.append(Executed(result=failed(test.name, *failure, result.cpu, result.wall,
                                                            result.memory)))
                     continue
-                # Keep the output beyond the box's lifetime: the box may be recycled before judging.
-                kept_path = os.path.join(run.work_dir, os.path.basename(output.inside) + ".out")
-                if params.output_file and not output.exists():
-                    # It wrote no regular file of that name (none at all, a link, a FIFO...): its
-                    # output is empty, and the checker says what that is worth.
-                    Path(kept_path).write_bytes(b"")
-                    kept = Path(kept_path)
+                if params.output_file:
+                    # Keep the output beyond the box's lifetime: the box may be recycled before judging.
+                    output = outputs[index]
+                    kept = Path(run.work_dir) / (os.path.basename(output.inside) + ".out")
+                    if output.exists():
+                        output.take(kept)
+                    else:
+                        # It wrote no regular file of that name (none at all, a link, a FIFO...): its
+                        # output is empty, and the checker says what that is worth.
+                        kept.write_bytes(b"")
                 else:
-                    kept = output.take(kept_path)
+                    kept = captured  # in memory, the worker's own: it outlives the box
                 executed.append(Executed(output=kept, time=result.cpu, wall=result.wall, memory=result.memory))
             return executed
         finally:

@@ -135,7 +135,6 @@ class Communication(TaskType):
         box, limits = run.sandbox, run.limits
         params: CommunicationParams = run.problem.task_params
         count = params.num_processes
-        manager_out, manager_err = box.output(), box.output()
         pipes, manager_fds = [], []
         manager_argv = [run.trusted("manager")]
         for i in range(count):
@@ -146,7 +145,7 @@ class Communication(TaskType):
         manager_cpu = count * (limits.time + 1) + 10
         processes = [ProcessSpec(
             slot=TRUSTED, argv=manager_argv, stdin=Stream(file=box.put(test.input)),
-            stdout=Stream(file=manager_out.inside, write=True), stderr=Stream(file=manager_err.inside, write=True),
+            stdout=Stream(capture=True), stderr=Stream(capture=True),  # its verdict and message, in memory
             fds=manager_fds, ignore_sigpipe=True,
             limits=Limits(cpu=manager_cpu, wall=2 * manager_cpu, memory=max(limits.memory, 2 << 30), pids=16),
         )]
@@ -169,8 +168,9 @@ class Communication(TaskType):
                     limits=user_limits, cpu_pool="users",
                 )
             processes.append(spec)
+        response = box.run(RunRequest(processes=processes, pipes=pipes, tag=test.name))
+        manager_out, manager_err = response.capture(0, "stdout"), response.capture(0, "stderr")
         try:
-            response = box.run(RunRequest(processes=processes, pipes=pipes, tag=test.name))
             if response.cancelled:
                 users = response.processes[1:]
                 return Executed(cancelled=True, time=sum(u.cpu for u in users),
@@ -204,5 +204,6 @@ class Communication(TaskType):
                 return Executed(result=failed(test.name, *broken_pipe, time, wall, memory))
             return Executed(result=from_verdict(test.name, verdict, time, wall, memory))
         finally:
-            manager_out.unlink()
-            manager_err.unlink()
+            for captured in (manager_out, manager_err):
+                if captured is not None:
+                    captured.unlink()

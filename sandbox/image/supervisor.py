@@ -104,6 +104,11 @@ NAMESPACE_CLONE_FLAGS = (
 )
 
 
+# The key of a response dict that holds the descriptors to send with it (SCM_RIGHTS), never
+# itself sent: see Supervisor.converse.
+HANDED_FDS = "_fds"
+
+
 class RequestError(Exception):
     """The request itself is wrong (a worker bug); the box is still healthy."""
 
@@ -370,44 +375,40 @@ def export_seccomp_programs() -> tuple[int, int]:
 _SHAPE = bytes(0x20 if chr(b) in " \t\n\r\x0b\x0c" else 0x78 for b in range(256))
 
 
-def output_shape_violation(path: str, max_line: int, max_tokens: int) -> str | None:
-    """Why the output file at `path` is out of bounds for a checker (a line longer than
+def output_shape_violation(fd: int, max_line: int, max_tokens: int) -> str | None:
+    """Why the output file open as `fd` is out of bounds for a checker (a line longer than
     `max_line` bytes, more than `max_tokens` whitespace-separated tokens), or None.
 
     Streams the file in chunks no longer than `max_line`, so a line inside one chunk is always
     short enough and only the line left open across chunk ends needs counting; small outputs,
-    which cannot break either bound, are not read at all."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError:
+    which cannot break either bound, are not read at all. Reads with pread: the offset `fd`
+    shares with the writer's descriptor is left alone."""
+    size = os.fstat(fd).st_size
+    if size <= max_line and (size + 1) // 2 <= max_tokens:
         return None
-    try:
-        size = os.fstat(fd).st_size
-        if size <= max_line and (size + 1) // 2 <= max_tokens:
-            return None
-        chunk_size = max(1, min(1 << 20, max_line))
-        open_line = 0  # bytes of the line still open at the end of what was read so far
-        tokens, in_token = 0, False
-        while chunk := os.read(fd, chunk_size):
-            first = chunk.find(b"\n")
-            if first < 0:
-                open_line += len(chunk)
-            elif open_line + first > max_line:
-                break
-            else:
-                open_line = len(chunk) - 1 - chunk.rfind(b"\n")
-            if open_line > max_line:
-                break
-            shape = chunk.translate(_SHAPE)
-            tokens += shape.count(b" x") + (shape[0] == 0x78 and not in_token)
-            in_token = shape[-1] == 0x78
-            if tokens > max_tokens:
-                return f"Output has more than {max_tokens} tokens"
+    chunk_size = max(1, min(1 << 20, max_line))
+    open_line = 0  # bytes of the line still open at the end of what was read so far
+    tokens, in_token = 0, False
+    offset = 0
+    while chunk := os.pread(fd, chunk_size, offset):
+        offset += len(chunk)
+        first = chunk.find(b"\n")
+        if first < 0:
+            open_line += len(chunk)
+        elif open_line + first > max_line:
+            break
         else:
-            return None
-        return f"Output has a line longer than {max_line} bytes"
-    finally:
-        os.close(fd)
+            open_line = len(chunk) - 1 - chunk.rfind(b"\n")
+        if open_line > max_line:
+            break
+        shape = chunk.translate(_SHAPE)
+        tokens += shape.count(b" x") + (shape[0] == 0x78 and not in_token)
+        in_token = shape[-1] == 0x78
+        if tokens > max_tokens:
+            return f"Output has more than {max_tokens} tokens"
+    else:
+        return None
+    return f"Output has a line longer than {max_line} bytes"
 
 
 class Process:
@@ -444,8 +445,11 @@ class Process:
         self.killed_for = None  # "cpu" | "wall" once we killed it for a limit
         self.idle = False  # killed for wall time while asleep (blocked on input), not while computing
         self.exec_error = None
-        self.output_files: list[str] = []  # files it writes through stdout/stderr
-        self.stdout_file: str | None = None  # its stdout, when that is a file
+        # Our own descriptors of what it writes through stdout/stderr (a file under /io, or a
+        # memfd the worker gets back), for the size and shape checks after the run.
+        self.outputs: list[int] = []
+        self.stdout_output: int | None = None  # its stdout, when that is one of them
+        self.captured: dict[str, int] = {}  # stream name -> memfd handed back with the result
         self.max_rss = 0  # bytes, of the largest process it waited for (wait4)
         self.error_pipe = -1  # read end of the pipe the spawner reports exec failures on
 
@@ -468,30 +472,65 @@ class Run:
         self.tag = request.get("tag")  # what a `cancel` names
         self.cancelled = False
 
-    # The fds a child gets, resolved in the parent before fork.
-    def _open_spec(self, spec, default_end: str, allow_create: bool) -> int:
+    # The fds a child gets, resolved in the parent before fork. `stream` names an output stream
+    # of the process being opened ("stdout", "stderr"): only those may be captured or kept.
+    def _open_spec(self, spec, default_end: str, allow_create: bool, stream: str | None = None) -> int:
         if spec is None:
             return os.open("/dev/null", os.O_RDWR | os.O_CLOEXEC)
         if "pipe" in spec:
             read_end, write_end = self.pipes[spec["pipe"]]
             end = spec.get("end", default_end)
             return os.dup(read_end if end == "r" else write_end)
+        if spec.get("capture"):
+            if stream is None:
+                raise RequestError(f"only stdout and stderr can be captured, not {spec!r}")
+            # An in-memory file, charged to the writer's memory cgroup like the page cache of a
+            # file would be, and handed to the worker with the result: no inode on any disk
+            # (creating and deleting one per test costs the host's filesystem far more).
+            fd = os.memfd_create(stream, os.MFD_CLOEXEC)
+            self._current.captured[stream] = self._keep_output(os.dup(fd), stream)
+            return fd
         if "file" in spec:
             path = under(spec["file"], IO_DIR)
             if spec.get("write", allow_create):
-                if self._current is not None:
-                    self._current.output_files.append(path)
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
                 give_to_owner(fd, 0o644)
+                if stream is not None:  # ours reads it: a descriptor of its own, the child's stays write-only
+                    self._keep_output(os.open(f"/proc/self/fd/{fd}", os.O_RDONLY | os.O_CLOEXEC), stream)
                 return fd
             return os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         raise RequestError(f"bad stream spec {spec!r}")
 
+    def _keep_output(self, fd: int, stream: str) -> int:
+        """Keep `fd`, our own readable descriptor of an output the process being opened writes
+        (the child's is closed once it is spawned), until the run's end; returns it."""
+        self._current.outputs.append(fd)
+        if stream == "stdout":
+            self._current.stdout_output = fd
+        return fd
+
+    def _close_outputs(self) -> None:
+        """Close our descriptors of the processes' outputs, but those handed back already."""
+        for process in self.processes:
+            for fd in process.outputs:
+                os.close(fd)
+            process.outputs = []
+
     def execute(self) -> dict:
+        """The run's response. The memfds of captured streams go with it, under HANDED_FDS (our
+        own copies: the caller sends and closes them); indices into that list are in each
+        process result's "captured", and their count in "fds"."""
+        try:
+            return self._execute()
+        finally:
+            self._close_outputs()
+
+    def _execute(self) -> dict:
         sup = self.supervisor
         marks = [("received", time.monotonic())]
         if sup.cancels.hit(self.tag):
-            return {"ok": True, "cancelled": True, "processes": [], "collected": [], "leftover_processes": 0}
+            return {"ok": True, "cancelled": True, "processes": [], "collected": [], "leftover_processes": 0,
+                    "fds": 0, HANDED_FDS: []}
         for name in self.request.get("pipes", []):
             read_end, write_end = os.pipe2(os.O_CLOEXEC)
             # Peers of another uid re-open their end through /proc/self/fd/N: let them.
@@ -544,8 +583,14 @@ class Run:
         marks.append(("cleaned", time.monotonic()))
         # Where the supervisor's time went, in ms since the request arrived (for profiling).
         phases = {name: round((at - marks[0][1]) * 1000, 3) for name, at in marks[1:]}
+        handed = []
+        for process, result in zip(self.processes, results):
+            result["captured"] = {}
+            for stream, fd in process.captured.items():
+                result["captured"][stream] = len(handed)
+                handed.append(os.dup(fd))
         response = {"ok": True, "processes": results, "collected": collected, "leftover_processes": leftovers,
-                    "phases": phases, "cancelled": self.cancelled}
+                    "phases": phases, "cancelled": self.cancelled, "fds": len(handed), HANDED_FDS: handed}
         if sup.tainted:
             response["retire"] = sup.tainted
         return response
@@ -608,11 +653,9 @@ class Run:
         self._current = process
         opened = [
             self._open_spec(spec.get("stdin"), "r", allow_create=False),
-            self._open_spec(spec.get("stdout"), "w", allow_create=True),
+            self._open_spec(spec.get("stdout"), "w", allow_create=True, stream="stdout"),
+            self._open_spec(spec.get("stderr"), "w", allow_create=True, stream="stderr"),
         ]
-        if process.output_files:
-            process.stdout_file = process.output_files[0]
-        opened.append(self._open_spec(spec.get("stderr"), "w", allow_create=True))
         for extra in spec.get("fds", []):
             opened.append(self._open_spec(extra, extra.get("end", "r"), allow_create=False))
         error_read, error_write = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
@@ -753,16 +796,11 @@ class Run:
         signum = os.WTERMSIG(status) if status is not None and os.WIFSIGNALED(status) else None
         cpu = cgroup.cpu_seconds()
         # Any process of the tree may have hit the file size limit, not only the main one.
-        filled = False
-        for path in process.output_files:
-            try:
-                filled = filled or os.stat(path).st_size >= process.fsize_limit
-            except FileNotFoundError:
-                pass
+        filled = any(os.fstat(fd).st_size >= process.fsize_limit for fd in process.outputs)
         # What a checker will read is bounded here, before it leaves the box.
         shape = None
-        if process.untrusted and process.stdout_file and not filled:
-            shape = output_shape_violation(process.stdout_file, process.max_line, process.max_tokens)
+        if process.untrusted and process.stdout_output is not None and not filled:
+            shape = output_shape_violation(process.stdout_output, process.max_line, process.max_tokens)
         return {
             "slot": process.slot,
             "exit_code": exit_code,
@@ -779,6 +817,17 @@ class Run:
             "output_limit_reason": shape,
             "exec_error": process.exec_error,
         }
+
+
+def send_with_fds(connection: socket.socket, data: bytes, fds: list[int]) -> None:
+    """All of `data`, with `fds` attached to its first byte (SCM_RIGHTS): the worker's reader
+    takes them in order, as many as the message's "fds" says."""
+    if not fds:
+        connection.sendall(data)
+        return
+    sent = connection.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+    if sent < len(data):
+        connection.sendall(data[sent:])
 
 
 class Channel:
@@ -905,18 +954,29 @@ class Supervisor:
         runs = request.get("runs")
         if not isinstance(runs, list) or not runs:
             raise RequestError("run_many: 'runs' must be a non-empty list")
-        results = []
-        for run in runs:
-            if self.cancels.channel is not None:
-                self.cancels.receive()
-            result = Run(self, run).execute()
-            results.append(result)
-            if "retire" in result:
-                break  # no further run may use this box
-            if (request.get("stop_on_failure") and not result.get("cancelled")
-                    and not all(wire.ran_cleanly(p) for p in result["processes"])):
-                break
-        return {"ok": True, "results": results}
+        captures = sum(1 for run in runs if isinstance(run, dict) for p in run.get("processes") or []
+                       if isinstance(p, dict) for stream in ("stdout", "stderr")
+                       if isinstance(p.get(stream), dict) and p[stream].get("capture"))
+        if captures > wire.MAX_CAPTURES:
+            raise RequestError(f"run_many: {captures} captured streams, more than {wire.MAX_CAPTURES} in one request")
+        results, handed = [], []
+        try:
+            for run in runs:
+                if self.cancels.channel is not None:
+                    self.cancels.receive()
+                result = Run(self, run).execute()
+                handed += result.pop(HANDED_FDS)
+                results.append(result)
+                if "retire" in result:
+                    break  # no further run may use this box
+                if (request.get("stop_on_failure") and not result.get("cancelled")
+                        and not all(wire.ran_cleanly(p) for p in result["processes"])):
+                    break
+        except BaseException:
+            for fd in handed:
+                os.close(fd)
+            raise
+        return {"ok": True, "results": results, "fds": len(handed), HANDED_FDS: handed}
 
     def install(self, request: dict) -> dict:
         """Copy an executable from /io into /box (for submissions) or /trusted (for task programs)."""
@@ -967,7 +1027,12 @@ class Supervisor:
                     "ok": False, "anomaly": True,
                     "error": f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=4)}",
                 }
-            connection.sendall(json.dumps(response).encode() + b"\n")
+            handed = response.pop(HANDED_FDS, [])
+            try:
+                send_with_fds(connection, json.dumps(response).encode() + b"\n", handed)
+            finally:
+                for fd in handed:
+                    os.close(fd)
 
     def shutdown(self, *_args) -> None:
         for cgroup in self.cgroups.values():

@@ -8,7 +8,8 @@ here once.
 
 from __future__ import annotations
 
-PROTOCOL_VERSION = 1
+# 2: output streams may be captured in memory and handed back with the result (SCM_RIGHTS).
+PROTOCOL_VERSION = 2
 
 # Where the worker's per-box folder is mounted, and the supervisor's socket in it.
 IO_MOUNT = "/io"
@@ -46,6 +47,10 @@ GUARD_DEVICES = ("/dev/null",)
 
 # The largest file a `collect` copies out of a slot's scratch.
 COLLECT_MAX_BYTES = 256 << 20
+
+# Captured streams one request may hand back: their descriptors travel in one message, and the
+# kernel passes at most 253 (SCM_MAX_FD) at once.
+MAX_CAPTURES = 240
 
 OPS = ("ping", "run", "run_many", "install", "clear", "cancel")
 

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
-from ioi_grader.sandbox.base import BoxFile
+from ioi_grader.sandbox.base import BoxFile, CapturedFile
 from ioi_grader.sandbox.image import wire
 from ioi_grader.sandbox.protocol import RunManyResponse, RunRequest, RunResponse
 
@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 # testlib.h lives at /usr/local/include in the image; on the host, the vendored copy.
 INCLUDE_PATH = str(REPO / "sandbox" / "image")
 HOST_PATH = "/usr/local/bin:/usr/bin:/bin"
+CAPTURES = "captures"  # where a run's captured files wait to be attached to its response
 
 
 class FakeSandbox:
@@ -80,17 +81,20 @@ class FakeSandbox:
 
     def run(self, request: RunRequest) -> RunResponse:
         with self._request():
-            return RunResponse.model_validate(self._run(request.model_dump(exclude_none=True)))
+            result = self._run(request.model_dump(exclude_none=True))
+        captures = result.pop(CAPTURES)
+        return RunResponse.model_validate(result).attach(captures)
 
     def run_many(self, runs: list[dict], stop_on_failure: bool = True) -> RunManyResponse:
-        results = []
+        results, captures = [], []
         with self._request():
             for run in runs:
                 results.append(self._run(run))
+                captures += results[-1].pop(CAPTURES)
                 if (stop_on_failure and not results[-1]["cancelled"]
                         and not all(wire.ran_cleanly(p) for p in results[-1]["processes"])):
                     break
-        return RunManyResponse.model_validate({"results": results})
+        return RunManyResponse.model_validate({"results": results, "fds": len(captures)}).attach(captures)
 
     def cancel(self, tags) -> None:
         """As the real box: abort the tagged runs of the request in flight, from any thread."""
@@ -118,7 +122,8 @@ class FakeSandbox:
     def _run(self, request: dict) -> dict:
         tag = request.get("tag")
         if self._is_cancelled(tag):
-            return {"processes": [], "collected": [], "leftover_processes": 0, "cancelled": True}
+            return {"processes": [], "collected": [], "leftover_processes": 0, "cancelled": True, "fds": 0,
+                    CAPTURES: []}
         self.runs += 1
         for slot, files in (request.get("files") or {}).items():
             for item in files:
@@ -153,7 +158,14 @@ class FakeSandbox:
             shutil.rmtree(process.cwd)
             process.cwd.mkdir()
         was_cancelled = any(process.cancelled for process in processes)
-        return {"processes": results, "collected": collected, "leftover_processes": 0, "cancelled": was_cancelled}
+        captures = []
+        for process, result in zip(processes, results):
+            result["captured"] = {}
+            for stream, fd in process.captured.items():
+                result["captured"][stream] = len(captures)
+                captures.append(CapturedFile(fd))
+        return {"processes": results, "collected": collected, "leftover_processes": 0, "cancelled": was_cancelled,
+                "fds": len(captures), CAPTURES: captures}
 
 
 def _sleeping(pid: int) -> bool:
@@ -194,8 +206,9 @@ class _Process:
         self.killed_for_wall = False
         self.idle = False
         self.cancelled = False
-        opened = [self._open(spec.get("stdin"), "r", pipes), self._open(spec.get("stdout"), "w", pipes),
-                  self._open(spec.get("stderr"), "w", pipes)]
+        self.captured: dict[str, int] = {}  # stream name -> our descriptor of its memfd
+        opened = [self._open(spec.get("stdin"), "r", pipes), self._open(spec.get("stdout"), "w", pipes, "stdout"),
+                  self._open(spec.get("stderr"), "w", pipes, "stderr")]
         opened += [self._open(extra, extra.get("end", "r"), pipes) for extra in spec.get("fds", [])]
         # Move every fd above the targets first, so that no dup2 overwrites a source.
         high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 100) for fd in opened]
@@ -219,10 +232,16 @@ class _Process:
                 os.close(fd)
         self.end = self.start
 
-    @staticmethod
-    def _open(stream: dict | None, default_end: str, pipes: dict[str, tuple[int, int]]) -> int:
+    def _open(self, stream: dict | None, default_end: str, pipes: dict[str, tuple[int, int]],
+              name: str | None = None) -> int:
         if stream is None:
             return os.open("/dev/null", os.O_RDWR | os.O_CLOEXEC)
+        if stream.get("capture"):
+            if name is None:
+                raise ValueError(f"only stdout and stderr can be captured, not {stream!r}")
+            fd = os.memfd_create(name, os.MFD_CLOEXEC)
+            self.captured[name] = os.dup(fd)
+            return fd
         if "pipe" in stream:
             read_end, write_end = pipes[stream["pipe"]]
             return os.dup(read_end if stream.get("end", default_end) == "r" else write_end)
