@@ -209,23 +209,28 @@ class Receiver:
 
     MAX_FDS = 253  # SCM_MAX_FD: what one message can carry
 
+    CHUNK = 1 << 16
+    ANCILLARY = socket.CMSG_SPACE(MAX_FDS * 4)
+
     def __init__(self, sock: socket.socket):
         self.sock = sock
         self.buffer = bytearray()
         self.fds: list[int] = []
+        self._chunk = bytearray(self.CHUNK)  # received into, not allocated per read
+        self._view = memoryview(self._chunk)
 
     def readline(self) -> bytes:
         """The next line, newline included; b"" once the supervisor has hung up."""
         while (end := self.buffer.find(b"\n")) < 0:
-            data, ancillary, flags, _ = self.sock.recvmsg(1 << 16, socket.CMSG_SPACE(self.MAX_FDS * 4))
+            size, ancillary, flags, _ = self.sock.recvmsg_into([self._chunk], self.ANCILLARY)
             for level, kind, payload in ancillary:
                 if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
                     self.fds += array.array("i", payload[: len(payload) - len(payload) % 4])
             if flags & socket.MSG_CTRUNC:
                 raise OSError("descriptors sent by the supervisor were truncated")
-            if not data:
+            if not size:
                 return b""
-            self.buffer += data
+            self.buffer += self._view[:size]
         line = bytes(self.buffer[:end + 1])
         del self.buffer[:end + 1]
         return line

@@ -250,10 +250,14 @@ class V1SlotCgroup(SlotCgroup):
         self.spawner = None
         self._applied: dict[str, int] = {}  # last value written to each limit file
         self.files = OpenFiles()  # the slot's own, persistent directories: fds stay valid
+        self._paths: dict[tuple[str, str], str] = {}  # (controller, file) -> path: a run touches ~15
         self.has_memsw = os.path.exists(self._file("memory", "memory.memsw.limit_in_bytes"))
 
     def _file(self, controller: str, name: str) -> str:
-        return os.path.join(self.paths[controller], name)
+        path = self._paths.get((controller, name))
+        if path is None:
+            path = self._paths[controller, name] = os.path.join(self.paths[controller], name)
+        return path
 
     def adopt(self, pid: int) -> None:
         """Move a process (the slot's spawner) into the slot: its children are born there."""
@@ -466,6 +470,7 @@ class V2SlotCgroup(SlotCgroup):
         self.memory_limit = 0
         self.observed_peak = 0  # highest memory.current seen, where memory.peak is missing
         self.has_peak = False
+        self.has_swap = None  # whether a leaf has memory.swap.max: the kernel's, found at the first run
         self._open = False
         if os.path.isdir(self.path):  # left by an earlier supervisor of this container
             self.kill_all()
@@ -489,12 +494,14 @@ class V2SlotCgroup(SlotCgroup):
         self.memory_limit = memory
         self.observed_peak = 0
         write_text(self._file("memory.max"), str(memory))
-        if os.path.exists(self._file("memory.swap.max")):
+        if self.has_swap is None:  # what a leaf offers is the kernel's: looked up once
+            self.has_swap = os.path.exists(self._file("memory.swap.max"))
+            self.has_peak = "memory.peak" not in HIDDEN and os.path.exists(self._file("memory.peak"))
+        if self.has_swap:
             write_text(self._file("memory.swap.max"), "0")
         write_text(self._file("pids.max"), str(pids))
         if "cpu" in self.box.controllers:
             write_text(self._file("cpu.max"), f"{max(1000, int(CFS_PERIOD * cpus))} {CFS_PERIOD}")
-        self.has_peak = "memory.peak" not in HIDDEN and os.path.exists(self._file("memory.peak"))
         if self.spawn_fd >= 0:
             os.close(self.spawn_fd)
         self.spawn_fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
