@@ -58,6 +58,20 @@ class Measure:
         return round(self.wasted_cpu / self.solution_cpu, 4) if self.solution_cpu else 0.0
 
 
+def merged(runs: list[Measure], mode: str, note: str = "") -> Measure:
+    """The measures of consecutive parts of one workload (its jobs, in order) as one."""
+    total = Measure(mode, cpu=0.0, note=note)
+    for run in runs:
+        total.wall += run.wall
+        total.cpu = None if total.cpu is None or run.cpu is None else total.cpu + run.cpu
+        total.solution_cpu += run.solution_cpu
+        total.tests += run.tests
+        total.compile += run.compile
+        total.scores += run.scores
+        total.wasted_cpu = None if total.wasted_cpu is None or run.wasted_cpu is None else total.wasted_cpu + run.wasted_cpu
+    return total
+
+
 @dataclass
 class HostTask:
     """Task programs built once on the host for the floor (untimed, like ours' cache)."""
@@ -245,10 +259,22 @@ def _run_limited(argv: list[str], stdin: Path, stdout: Path, cwd: Path, time_lim
     return status, usage.ru_utime + usage.ru_stime, time.monotonic() - started
 
 
+_host_tasks: dict[tuple[str, Path], HostTask] = {}
+
+
+def host_task(problem: Problem, work: Path) -> HostTask:
+    """`prepare_host_task`, once per problem and work folder (a measurement may call the floor
+    many times: once per job when it is interleaved with ours)."""
+    key = (problem.id, work)
+    if key not in _host_tasks:
+        _host_tasks[key] = prepare_host_task(problem, work)
+    return _host_tasks[key]
+
+
 def floor(workload: Workload, parallel: int, work: Path, jobs_at_once: int = 1, order: str = "size") -> Measure:
     """The jobs graded by plain processes: `jobs_at_once` jobs side by side, each compiling and
     then running its tests `parallel` at a time. Task programs are built first, untimed."""
-    tasks = {problem.id: prepare_host_task(problem, work) for problem in workload.problems}
+    tasks = {problem.id: host_task(problem, work) for problem in workload.problems}
     measure = Measure("floor")
     # Unlimited stack like the sandbox, inherited by every test process spawned below.
     resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY, resource.getrlimit(resource.RLIMIT_STACK)[1]))
