@@ -172,8 +172,9 @@ class Spawner:
             cgroup.adopt(self.pid)  # v1, once per spawner: its children are born in the slot
         # v2: the spawner stays in the supervisor's leaf and clones into each run's leaf.
 
-    def spawn(self, fields: list[str], fds: list[int]) -> int:
-        payload = b"\0".join(f.encode() for f in fields) + b"\0"
+    def spawn(self, payload: bytes, fds: list[int]) -> int:
+        """Start a process: `payload` is the request's fields (see `spawn_payload`), `fds` its
+        descriptors; returns its pid."""
         self.socket.sendmsg([payload], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
         reply = self.socket.recv(4)
         if len(reply) != 4:
@@ -382,15 +383,14 @@ def export_seccomp_programs() -> tuple[int, int]:
 _SHAPE = bytes(0x20 if chr(b) in " \t\n\r\x0b\x0c" else 0x78 for b in range(256))
 
 
-def output_shape_violation(fd: int, max_line: int, max_tokens: int) -> str | None:
-    """Why the output file open as `fd` is out of bounds for a checker (a line longer than
-    `max_line` bytes, more than `max_tokens` whitespace-separated tokens), or None.
+def output_shape_violation(fd: int, max_line: int, max_tokens: int, size: int) -> str | None:
+    """Why the output file open as `fd` (of `size` bytes) is out of bounds for a checker (a
+    line longer than `max_line` bytes, more than `max_tokens` whitespace-separated tokens), or None.
 
     Streams the file in chunks no longer than `max_line`, so a line inside one chunk is always
     short enough and only the line left open across chunk ends needs counting; small outputs,
     which cannot break either bound, are not read at all. Reads with pread: the offset `fd`
     shares with the writer's descriptor is left alone."""
-    size = os.fstat(fd).st_size
     if size <= max_line and (size + 1) // 2 <= max_tokens:
         return None
     chunk_size = max(1, min(1 << 20, max_line))
@@ -459,6 +459,36 @@ class Process:
         self.captured: dict[str, int] = {}  # stream name -> memfd handed back with the result
         self.max_rss = 0  # bytes, of the largest process it waited for (wait4)
         self.error_pipe = -1  # read end of the pipe the spawner reports exec failures on
+
+
+_payloads: dict[tuple, bytes] = {}  # see spawn_payload
+
+
+def spawn_payload(process: Process, keep: int, flags: int) -> bytes:
+    """The spawner's request fields for `process` (see spawner.c), NUL-separated. The tests of
+    a submission differ only in their descriptors, so the fields are built once per distinct
+    process and reused."""
+    spec = process.spec
+    env_spec = spec.get("env") or {}
+    key = (process.slot, keep, flags, process.cpu_limit, process.fsize_limit, process.nofile_limit,
+           tuple(process.argv), tuple(env_spec.items()), bool(spec.get("guard_opens")))
+    payload = _payloads.get(key)
+    if payload is not None:
+        return payload
+    cpu_soft = int(math.ceil(process.cpu_limit)) + 1  # a backstop: the cgroup poll is the real limit
+    rlimits = [f"cpu={cpu_soft}:{cpu_soft + 1}", f"fsize={process.fsize_limit}:{process.fsize_limit}",
+               "core=0:0", "stack=inf:inf", f"nofile={process.nofile_limit}:{process.nofile_limit}"]
+    env = dict(CHILD_ENV, HOME=scratch_of(process.slot), TMPDIR=scratch_of(process.slot))
+    env.update(env_spec)
+    if spec.get("guard_opens"):  # see fileguard.c
+        env.update(LD_PRELOAD=FILEGUARD, IOI_GUARD_READ=":".join(wire.GUARD_READ_ROOTS),
+                   IOI_GUARD_WRITE=scratch_of(process.slot), IOI_GUARD_DEVICES=":".join(wire.GUARD_DEVICES))
+    fields = [str(process.uid), scratch_of(process.slot), str(keep), str(flags), str(len(rlimits)),
+              *rlimits, str(len(process.argv)), *process.argv, *(f"{k}={v}" for k, v in env.items())]
+    if len(_payloads) >= 256:
+        _payloads.clear()
+    payload = _payloads[key] = b"\0".join(f.encode() for f in fields) + b"\0"
+    return payload
 
 
 class Run:
@@ -677,19 +707,10 @@ class Run:
         if process.cgroup.spawn_fd >= 0:
             fds.append(process.cgroup.spawn_fd)  # v2: the spawner clones straight into the run's leaf
             flags |= 4
-        cpu_soft = int(math.ceil(process.cpu_limit)) + 1  # a backstop: the cgroup poll is the real limit
-        rlimits = [f"cpu={cpu_soft}:{cpu_soft + 1}", f"fsize={process.fsize_limit}:{process.fsize_limit}",
-                   "core=0:0", "stack=inf:inf", f"nofile={process.nofile_limit}:{process.nofile_limit}"]
-        env = dict(CHILD_ENV, HOME=scratch_of(process.slot), TMPDIR=scratch_of(process.slot))
-        env.update(spec.get("env") or {})
-        if spec.get("guard_opens"):  # see fileguard.c
-            env.update(LD_PRELOAD=FILEGUARD, IOI_GUARD_READ=":".join(wire.GUARD_READ_ROOTS),
-                       IOI_GUARD_WRITE=scratch_of(process.slot), IOI_GUARD_DEVICES=":".join(wire.GUARD_DEVICES))
-        fields = [str(process.uid), scratch_of(process.slot), str(len(opened)), str(flags), str(len(rlimits)),
-                  *rlimits, str(len(process.argv)), *process.argv, *(f"{k}={v}" for k, v in env.items())]
+        payload = spawn_payload(process, len(opened), flags)
         process.start = time.monotonic()
         try:
-            process.pid = self.supervisor.spawn(process.cgroup, fields, fds)
+            process.pid = self.supervisor.spawn(process.cgroup, payload, fds)
             process.pidfd = os.pidfd_open(process.pid)
         finally:
             for fd in opened + [error_write]:
@@ -723,6 +744,12 @@ class Run:
             for pool in pools.values():
                 live = [p for p in pool if p.pidfd in running and p.killed_for is None]
                 if not live:
+                    continue
+                # The pool cannot have used more than its CPUs of bandwidth since it started: while
+                # that bound leaves it more than the next sleep's worth, its usage need not be read
+                # (a short test exits before the first look).
+                burst = sum(p.cpus for p in pool)
+                if min(p.cpu_limit for p in pool) - (now - min(p.start for p in pool)) * burst > timeout * burst:
                     continue
                 used = sum(p.cgroup.cpu_seconds() for p in pool)
                 left = min(p.cpu_limit for p in pool) - used
@@ -803,11 +830,13 @@ class Run:
         signum = os.WTERMSIG(status) if status is not None and os.WIFSIGNALED(status) else None
         cpu = cgroup.cpu_seconds()
         # Any process of the tree may have hit the file size limit, not only the main one.
-        filled = any(os.fstat(fd).st_size >= process.fsize_limit for fd in process.outputs)
+        sizes = {fd: os.fstat(fd).st_size for fd in process.outputs}
+        filled = any(size >= process.fsize_limit for size in sizes.values())
         # What a checker will read is bounded here, before it leaves the box.
         shape = None
         if process.untrusted and process.stdout_output is not None and not filled:
-            shape = output_shape_violation(process.stdout_output, process.max_line, process.max_tokens)
+            shape = output_shape_violation(process.stdout_output, process.max_line, process.max_tokens,
+                                           sizes[process.stdout_output])
         return {
             "slot": process.slot,
             "exit_code": exit_code,
@@ -919,18 +948,18 @@ class Supervisor:
         for cgroup in self.cgroups.values():
             cgroup.spawner = Spawner(cgroup, self.spawner_filter)
 
-    def spawn(self, cgroup: SlotCgroup, fields: list[str], fds: list[int]) -> int:
+    def spawn(self, cgroup: SlotCgroup, payload: bytes, fds: list[int]) -> int:
         """Start a process through the slot's spawner, replacing a spawner that died (the OOM
         killer may pick it when a test fills the slot's memory with files)."""
         try:
-            return cgroup.spawner.spawn(fields, fds)
+            return cgroup.spawner.spawn(payload, fds)
         except OSError as error:
             if error.errno not in (errno.EPIPE, errno.ECONNRESET, errno.ECONNREFUSED, errno.ENOTCONN):
                 raise
         cgroup.spawner.stop()
         reap_orphans()
         cgroup.spawner = Spawner(cgroup, self.spawner_filter)
-        return cgroup.spawner.spawn(fields, fds)
+        return cgroup.spawner.spawn(payload, fds)
 
     def handle(self, request: dict) -> dict:
         op = request.get("op")
@@ -969,8 +998,8 @@ class Supervisor:
         results, handed = [], []
         try:
             for run in runs:
-                if self.cancels.channel is not None:
-                    self.cancels.receive()
+                # A cancel that came during an earlier run was read by that run's poll, which
+                # watches the channel; one that comes now is read by this run's, at once.
                 result = Run(self, run).execute()
                 handed += result.pop(HANDED_FDS)
                 results.append(result)
