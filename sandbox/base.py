@@ -58,15 +58,22 @@ class CapturedFile:
     (/proc/self/fd/N, which re-opens it) to anything that opens files; `unlink` frees it, as it
     removes an output file (a memfd has no name: closing its last descriptor frees it).
 
-    The worker owns the descriptor: whoever takes a result's capture must `unlink` it once done
-    (the garbage collector frees one that was dropped)."""
+    A small one is kept as bytes, and becomes a memfd of its own only if its `path` is asked
+    for: judging most outputs then reads no file at all.
 
-    def __init__(self, fd: int):
+    The worker owns it: whoever takes a result's capture must `unlink` it once done (the
+    garbage collector frees one that was dropped)."""
+
+    SMALL = 64 << 10  # bytes kept in memory as they are
+
+    def __init__(self, fd: int = -1, data: bytes | None = None):
         self.fd = fd
+        self._data = data
 
     @classmethod
     def copy_of(cls, fd: int) -> CapturedFile:
-        """A copy of the memfd `fd` in a memfd of this process's own, and `fd` closed.
+        """A copy of the memfd `fd` that is this process's own (bytes, or a memfd of its own),
+        and `fd` closed.
 
         A memfd's pages stay charged to the memory cgroup of the process that wrote them (the
         run's) for as long as the file lives. The box reuses a slot's cgroup on cgroup v1, so a
@@ -74,9 +81,12 @@ class CapturedFile:
         baseline its peak is measured from. Copied here while the box is still ours, the run's
         pages are freed before the box serves another run, and what the worker keeps is its own."""
         try:
+            size = os.fstat(fd).st_size
+            if size <= cls.SMALL:
+                return cls(data=_read_all(fd, size))
             own = os.memfd_create("captured", os.MFD_CLOEXEC)
             try:
-                size, copied = os.fstat(fd).st_size, 0
+                copied = 0
                 while copied < size:
                     sent = os.sendfile(own, fd, copied, size - copied)
                     if sent == 0:
@@ -85,41 +95,41 @@ class CapturedFile:
             except BaseException:
                 os.close(own)
                 raise
+            return cls(own)
         finally:
             os.close(fd)
-        return cls(own)
 
     @property
     def path(self) -> str:
         if self.fd < 0:
-            raise ValueError("captured output already freed")
+            if self._data is None:
+                raise ValueError("captured output already freed")
+            self.fd = os.memfd_create("captured", os.MFD_CLOEXEC)
+            view = memoryview(self._data)
+            while view:
+                view = view[os.write(self.fd, view):]
         return f"/proc/self/fd/{self.fd}"
 
     def __fspath__(self) -> str:
         return self.path
 
     def exists(self) -> bool:
-        return self.fd >= 0
+        return self.fd >= 0 or self._data is not None
 
     def size(self) -> int:
-        return os.fstat(self.fd).st_size
+        return len(self._data) if self._data is not None else os.fstat(self.fd).st_size
 
     def read_bytes(self, limit: int | None = None) -> bytes:
         """At most `limit` bytes from its start (all of it without a limit)."""
-        wanted = self.size() if limit is None else limit
-        chunks, offset = [], 0
-        while offset < wanted:
-            chunk = os.pread(self.fd, min(wanted - offset, 1 << 24), offset)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            offset += len(chunk)
-        return b"".join(chunks)
+        if self._data is not None:
+            return self._data if limit is None else self._data[:limit]
+        return _read_all(self.fd, self.size() if limit is None else limit)
 
     def read_text(self, errors: str = "strict") -> str:
         return self.read_bytes().decode("utf-8", errors=errors)
 
     def unlink(self, missing_ok: bool = False) -> None:
+        self._data = None
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
@@ -128,7 +138,19 @@ class CapturedFile:
         self.unlink()
 
     def __repr__(self) -> str:
-        return f"CapturedFile(fd={self.fd})"
+        return f"CapturedFile(fd={self.fd}, {'in memory' if self._data is not None else 'memfd'})"
+
+
+def _read_all(fd: int, wanted: int) -> bytes:
+    """Up to `wanted` bytes of `fd` from its start (pread: its offset is left alone)."""
+    chunks, offset = [], 0
+    while offset < wanted:
+        chunk = os.pread(fd, min(wanted - offset, 1 << 24), offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
 
 
 class Sandbox(Protocol):
