@@ -128,6 +128,15 @@ class CapturedFile:
     def read_text(self, errors: str = "strict") -> str:
         return self.read_bytes().decode("utf-8", errors=errors)
 
+    def copy_to(self, dest: str | Path) -> None:
+        """Write it to the file `dest` (created or truncated), without making a memfd of a
+        small one first."""
+        if self._data is None:
+            shutil.copyfile(self.path, dest)
+        else:
+            with open(dest, "wb") as handle:
+                handle.write(self._data)
+
     def unlink(self, missing_ok: bool = False) -> None:
         self._data = None
         if self.fd >= 0:
@@ -157,9 +166,10 @@ class Sandbox(Protocol):
     role: str  # "run" (submissions) or "judge" (trusted task programs, expected outputs)
     installed: dict[str, str]
 
-    def put(self, source: Path | str, *, cache: bool = True) -> str:
-        """Make a host file readable in the box; its path inside. With `cache`, a file already
-        put (same path, size and mtime) is not copied again."""
+    def put(self, source: Path | str | CapturedFile, *, cache: bool = True) -> str:
+        """Make a host file (or a captured output, without `cache`) readable in the box; its
+        path inside. With `cache`, a file already put (same path, size and mtime) is not copied
+        again."""
 
     def discard(self, inside: str) -> None:
         """Forget a file `put` without `cache`."""

@@ -541,13 +541,16 @@ class Box:
 
     STAGE_LIMIT = 2 << 30  # bytes of cached inputs kept per box before the cache is emptied
 
-    def put(self, source: Path | str, *, cache: bool = True) -> str:
+    def put(self, source: Path | str | CapturedFile, *, cache: bool = True) -> str:
         """Make a host file readable in the box (mode 0644: trusted programs re-open it through
         /proc/self/fd). Cached copies (test inputs, answers) are made at most once per box,
         keyed by path, size and modification time; others are copied each time, to `discard`."""
         if not cache:
             dest = os.path.join(self._host, "xfer", uuid.uuid4().hex)
-            shutil.copyfile(source, dest)
+            if isinstance(source, CapturedFile):
+                source.copy_to(dest)
+            else:
+                shutil.copyfile(source, dest)
             os.chmod(dest, 0o644)
             return self._inside(dest)
         info = os.stat(source)

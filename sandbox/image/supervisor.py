@@ -547,7 +547,7 @@ class Run:
         return fd
 
     def _close_outputs(self) -> None:
-        """Close our descriptors of the processes' outputs, but those handed back already."""
+        """Close our descriptors of the processes' outputs (a response hands back duplicates)."""
         for process in self.processes:
             for fd in process.outputs:
                 os.close(fd)

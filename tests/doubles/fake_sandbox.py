@@ -53,7 +53,10 @@ class FakeSandbox:
 
     def put(self, source, *, cache: bool = True) -> str:
         dest = self.root / ("in" if cache else "xfer") / uuid.uuid4().hex
-        shutil.copyfile(source, dest)
+        if isinstance(source, CapturedFile):
+            source.copy_to(dest)
+        else:
+            shutil.copyfile(source, dest)
         return str(dest)
 
     def discard(self, inside: str) -> None:

@@ -26,7 +26,7 @@ def is_open(fd: int) -> bool:
 
 
 @pytest.mark.parametrize("size", [0, 12, CapturedFile.SMALL, CapturedFile.SMALL + 1, 3 << 20])
-def test_a_copy_holds_every_byte_and_the_original_is_closed(size):
+def test_a_copy_holds_every_byte_and_the_original_is_closed(size, tmp_path):
     data = bytes(i % 251 for i in range(size))
     fd = memfd_with(data)
     captured = CapturedFile.copy_of(fd)
@@ -35,6 +35,9 @@ def test_a_copy_holds_every_byte_and_the_original_is_closed(size):
     assert captured.read_bytes() == data and captured.read_bytes(5) == data[:5]
     with open(captured, "rb") as handle:  # its path re-opens it, from the start
         assert handle.read() == data
+    copy = CapturedFile.copy_of(memfd_with(data))
+    copy.copy_to(target := tmp_path / "copy")
+    assert target.read_bytes() == data
     captured.unlink()
     assert not captured.exists()
     with pytest.raises(ValueError):
