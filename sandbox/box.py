@@ -20,6 +20,7 @@ import subprocess
 import threading
 import time
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ import docker.errors
 
 from ..errors import Transient
 from .base import BoxFile, CapturedFile
+from .cpus import LABEL_CPU, placement
 from .image.wire import IO_MOUNT, PROTOCOL_VERSION, SOCKET_NAME
 from .image.cgroups import DELEGATION_ERROR
 from .protocol import RunManyResponse, RunRequest, RunResponse
@@ -261,11 +263,15 @@ class Receiver:
 class Box:
     """One container. Not thread-safe: the pool hands a box to one thread at a time."""
 
-    def __init__(self, client: docker.DockerClient, settings: SandboxSettings, name: str, role: str):
+    def __init__(self, client: docker.DockerClient, settings: SandboxSettings, name: str, role: str,
+                 cpu: int | None = None):
+        """`cpu`: for a run box that replaces another, the CPU index that one had (see
+        sandbox/cpus.py); a new run box is given the least used one when it starts."""
         self.client = client
         self.settings = settings
         self.name = name
         self.role = role  # "run" (submissions) or "judge" (checkers, answers): never both
+        self.cpu = cpu
         self.host_dir = settings.boxes_dir / name
         self.runs = 0
         self.broken = False
@@ -304,34 +310,43 @@ class Box:
         if self.settings.cgroup_hide:
             environment["IOI_CGROUP_HIDE"] = ",".join(self.settings.cgroup_hide)
         scratch = f"rw,nosuid,nodev,noexec,size={self.settings.scratch_mib}m,mode=711"
+        labels = {LABEL_BOX: self.name, LABEL_ROLE: self.role, LABEL_OWNER: owner_token()}
         try:
-            self._container = self.client.containers.run(
-                self.settings.image,
-                name=self.name,
-                detach=True,
-                network_mode="none",
-                read_only=True,
-                cap_drop=["ALL"],
-                cap_add=SUPERVISOR_CAPABILITIES,
-                security_opt=["no-new-privileges"] + (
-                    [f"seccomp={self.settings.seccomp_profile}"] if self.settings.seccomp_profile else []),
-                ipc_mode="none",
-                hostname="sandbox",
-                tmpfs={
-                    "/scratch": scratch,
-                    "/box": "rw,nosuid,nodev,exec,size=512m,mode=755",
-                    "/trusted": "rw,nosuid,nodev,exec,size=256m,mode=700",
-                    # The engine mounts a writable POSIX message queue filesystem here even with
-                    # private IPC: a plain open() there creates a queue that outlives the run
-                    # (mq_open is denied, open is not). An empty read-only tmpfs replaces it.
-                    "/dev/mqueue": "ro,nosuid,nodev,noexec,size=4k,mode=755",
-                },
-                volumes=volumes,
-                environment=environment,
-                labels={LABEL_BOX: self.name, LABEL_ROLE: self.role, LABEL_OWNER: owner_token()},
-                log_config={"type": "json-file", "config": {"max-size": "1m"}},
-                **cgroups,
-            )
+            with placement(self.client, self.settings, self.cpu) if self.role == "run" else nullcontext() as cpu:
+                if cpu is not None:
+                    self.cpu = cpu
+                    labels[LABEL_CPU] = str(cpu)
+                    environment["IOI_BOX_CPU"] = str(cpu)
+                # Created while the placement holds its lock (so the next box counts this one),
+                # started after it is released.
+                self._container = self.client.containers.create(
+                    self.settings.image,
+                    name=self.name,
+                    detach=True,
+                    network_mode="none",
+                    read_only=True,
+                    cap_drop=["ALL"],
+                    cap_add=SUPERVISOR_CAPABILITIES,
+                    security_opt=["no-new-privileges"] + (
+                        [f"seccomp={self.settings.seccomp_profile}"] if self.settings.seccomp_profile else []),
+                    ipc_mode="none",
+                    hostname="sandbox",
+                    tmpfs={
+                        "/scratch": scratch,
+                        "/box": "rw,nosuid,nodev,exec,size=512m,mode=755",
+                        "/trusted": "rw,nosuid,nodev,exec,size=256m,mode=700",
+                        # The engine mounts a writable POSIX message queue filesystem here even with
+                        # private IPC: a plain open() there creates a queue that outlives the run
+                        # (mq_open is denied, open is not). An empty read-only tmpfs replaces it.
+                        "/dev/mqueue": "ro,nosuid,nodev,noexec,size=4k,mode=755",
+                    },
+                    volumes=volumes,
+                    environment=environment,
+                    labels=labels,
+                    log_config={"type": "json-file", "config": {"max-size": "1m"}},
+                    **cgroups,
+                )
+            self._container.start()
         except docker.errors.ImageNotFound as error:
             raise SandboxUnavailable(
                 f"sandbox image {self.settings.image!r} not found: run `ioi-grader sandbox build` "

@@ -91,11 +91,12 @@ class SandboxPool:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _new_box(self, role: str) -> Box:
+    def _new_box(self, role: str, cpu: int | None = None) -> Box:
+        """A started box; `cpu`: the CPU index of the run box it replaces, which it takes over."""
         with self._serial_lock:
             self._serial += 1
             name = f"{self._prefix}-{role[0]}{self._serial}"
-        box = Box(self.client, self.settings, name, role)
+        box = Box(self.client, self.settings, name, role, cpu)
         try:
             box.start()
         except BaseException:
@@ -123,7 +124,7 @@ class SandboxPool:
                 fresh = pending.result()
             except Exception as error:  # noqa: BLE001 - start one here instead
                 log.warning("the replacement started for %r failed: %s", box, error)
-        fresh = fresh or self._new_box(box.role)
+        fresh = fresh or self._new_box(box.role, box.cpu)
         self._retire(box)
         return fresh
 
@@ -135,7 +136,7 @@ class SandboxPool:
         if pending is None:
             log.info("recycling %r: starting its replacement", box)
             try:
-                self._replacements[box] = self._background.submit(self._new_box, box.role)
+                self._replacements[box] = self._background.submit(self._new_box, box.role, box.cpu)
             except RuntimeError:  # the pool is closing
                 pass
             return box

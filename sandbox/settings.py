@@ -47,6 +47,11 @@ class SandboxSettings(BaseModel):
         default_factory=lambda: _env_int("IOI_GRADER_RECYCLE_AFTER", 10_000), ge=1,
         description="Runs after which a fresh container starts to replace a box (the box serves on until it is up).",
     )
+    pin_cpus: bool = Field(
+        default_factory=lambda: os.environ.get("IOI_GRADER_PIN_CPUS", "1") not in ("0", "false", "no"),
+        description="Keep each run box's supervisor, spawners and single-CPU tests on one CPU, the one the "
+        "fewest running boxes use (see sandbox/cpus.py); 0 lets them float.",
+    )
     scratch_mib: int = Field(default=1024, ge=16, description="Size of a box's scratch tmpfs.")
     supervisor_memory_mib: int = Field(default=256, ge=64)
     box_pids_max: int = Field(default=512, ge=16, description="Processes in a whole box at once.")

@@ -147,6 +147,44 @@ def give_to_owner(path_or_fd, mode: int) -> None:
         os.chmod(path_or_fd, mode)
 
 
+# -- CPU placement --------------------------------------------------------------------------------
+
+
+class Placement:
+    """The CPU this box works on (the worker's IOI_BOX_CPU, an index into the CPUs the box may
+    use). The supervisor's thread is kept there, and so are the spawners it starts and the
+    processes they clone: a test's hand-overs (supervisor -> spawner -> test -> supervisor)
+    then never wake another CPU. A run of several processes, or of one allowed more than one
+    CPU (a compile: the compiler and the assembler side by side), is spawned onto every CPU.
+    Without IOI_BOX_CPU, or where affinity cannot be set, everything floats."""
+
+    def __init__(self, index: str | None):
+        self.everywhere = os.sched_getaffinity(0)
+        self.home = self.everywhere
+        if index is not None and index.isdigit():
+            cpus = sorted(self.everywhere)
+            home = {cpus[int(index) % len(cpus)]}
+            try:
+                os.sched_setaffinity(0, home)  # this thread: the spawners inherit it
+                self.home = home
+            except OSError:
+                pass
+
+    def for_run(self, processes: list) -> set[int]:
+        if len(processes) == 1 and processes[0].cpus <= 1:
+            return self.home
+        return self.everywhere
+
+    def apply(self, spawner: "Spawner", cpus: set[int]) -> None:
+        """Spawn the next processes of `spawner` onto `cpus` (a syscall only on a change)."""
+        if spawner.affinity != cpus:
+            try:
+                os.sched_setaffinity(spawner.pid, cpus)
+            except OSError:
+                return  # it keeps its CPUs: a matter of speed, not of correctness
+            spawner.affinity = cpus
+
+
 # -- the slot's spawner ---------------------------------------------------------------------------
 
 
@@ -168,6 +206,7 @@ class Spawner:
         finally:
             theirs.close()
         self.socket = ours
+        self.affinity = os.sched_getaffinity(0)  # the supervisor's thread's, which it inherits
         if cgroup.adopts_spawner:
             cgroup.adopt(self.pid)  # v1, once per spawner: its children are born in the slot
         # v2: the spawner stays in the supervisor's leaf and clones into each run's leaf.
@@ -586,7 +625,9 @@ class Run:
             for process in self.processes:
                 process.cgroup.prepare(process.memory_limit, process.pids_limit, process.cpus)
             marks.append(("prepared", time.monotonic()))
+            cpus = sup.placement.for_run(self.processes)
             for process in self.processes:
+                sup.placement.apply(process.cgroup.spawner, cpus)
                 self._spawn(process)
             marks.append(("spawned", time.monotonic()))
         finally:
@@ -939,6 +980,7 @@ class Cancellations:
 class Supervisor:
     def __init__(self) -> None:
         self.cancels = Cancellations()
+        self.placement = Placement(os.environ.get("IOI_BOX_CPU"))  # before any spawner starts
         self.box_cgroups = open_box_cgroups(SUPERVISOR_MEMORY, SUPERVISOR_PIDS)
         self.box_cgroups.limit_box_pids(BOX_PIDS_MAX)
         self.cgroups = {slot: self.box_cgroups.slot(slot) for slot in SLOTS}
@@ -958,7 +1000,9 @@ class Supervisor:
                 raise
         cgroup.spawner.stop()
         reap_orphans()
+        affinity = cgroup.spawner.affinity
         cgroup.spawner = Spawner(cgroup, self.spawner_filter)
+        self.placement.apply(cgroup.spawner, affinity)
         return cgroup.spawner.spawn(payload, fds)
 
     def handle(self, request: dict) -> dict:
