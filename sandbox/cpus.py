@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import weakref
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 LABEL_CPU = "ioi-grader.cpu"
 LOCK_NAME = "cpus.lock"
+_engine_cpu_counts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # client -> `docker info`'s NCPU
 
 
 def least_used(cpu_count: int, taken: list[int]) -> int:
@@ -41,11 +43,9 @@ def least_used(cpu_count: int, taken: list[int]) -> int:
 
 
 def _engine_cpus(client: docker.DockerClient) -> int:
-    cached = getattr(client, "_ioi_grader_cpus", None)
-    if cached is None:
-        cached = max(1, int(client.info().get("NCPU") or 1))
-        client._ioi_grader_cpus = cached  # one `docker info` per client
-    return cached
+    if client not in _engine_cpu_counts:
+        _engine_cpu_counts[client] = max(1, int(client.info().get("NCPU") or 1))
+    return _engine_cpu_counts[client]
 
 
 def _taken(client: docker.DockerClient) -> list[int]:
