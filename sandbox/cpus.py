@@ -7,8 +7,9 @@ trip through the hypervisor). Measured on a 2-core VM, many-small (240 tests of 
 boxes), the floor and both variants interleaved 20 times: ours/floor 1.081 with the boxes free
 to float, 1.015 with each box's processes on a CPU of their own.
 
-So each run box gets a CPU index, the one least used by the run boxes the engine runs at the
-moment (its `LABEL_CPU`), and its supervisor keeps itself, its spawners and single-process
+So each run box gets a CPU index (its `LABEL_CPU`): the one fewest boxes of its own pool use,
+since a submission's tests run side by side in the boxes of one pool, and of those the one
+fewest run boxes on the engine use. Its supervisor keeps itself, its spawners and single-process
 runs of at most one CPU there (runs of several processes, or allowed more CPUs, such as a
 compile, use every CPU). Two workers starting boxes at the same moment must not both see the
 same CPU as free: the choice and the container's creation happen under a lock file in the
@@ -36,10 +37,12 @@ LOCK_NAME = "cpus.lock"
 _engine_cpu_counts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # client -> `docker info`'s NCPU
 
 
-def least_used(cpu_count: int, taken: list[int]) -> int:
-    """The index in range(cpu_count) that the fewest of `taken` name (the lowest on a tie)."""
-    counts = Counter(index for index in taken if 0 <= index < cpu_count)
-    return min(range(cpu_count), key=lambda index: (counts[index], index))
+def least_used(cpu_count: int, taken: list[int], own: list[int] = ()) -> int:
+    """The index in range(cpu_count) that the fewest of `own` (the pool's boxes) name, then
+    the fewest of `taken` (every run box's, the pool's included), then the lowest."""
+    mine = Counter(own)
+    counts = Counter(taken)
+    return min(range(cpu_count), key=lambda index: (mine[index], counts[index], index))
 
 
 def _engine_cpus(client: docker.DockerClient) -> int:
@@ -48,22 +51,28 @@ def _engine_cpus(client: docker.DockerClient) -> int:
     return _engine_cpu_counts[client]
 
 
-def _taken(client: docker.DockerClient) -> list[int]:
-    taken = []
+def _taken(client: docker.DockerClient, pool: str) -> tuple[list[int], list[int]]:
+    """The CPU indices of every run box on the engine, and of those named `pool`-*."""
+    taken, own = [], []
     # Created ones too: a box counts from its creation (under the lock) on.
     for container in client.containers.list(filters={"label": LABEL_CPU, "status": ["created", "running"]}):
         try:
-            taken.append(int(container.labels[LABEL_CPU]))
+            index = int(container.labels[LABEL_CPU])
         except (KeyError, ValueError):
             continue
-    return taken
+        taken.append(index)
+        if container.name.rsplit("-", 1)[0] == pool:
+            own.append(index)
+    return taken, own
 
 
 @contextmanager
-def placement(client: docker.DockerClient, settings: SandboxSettings, keep: int | None = None) -> Iterator[int | None]:
-    """The CPU index for a run box about to be created, held until it is (create the container
-    inside the `with`). `keep`: the index of the box it replaces, kept as is. None when pinning
-    is off, or the engine cannot say what runs (the box then floats, as any process)."""
+def placement(client: docker.DockerClient, settings: SandboxSettings, pool: str,
+              keep: int | None = None) -> Iterator[int | None]:
+    """The CPU index for a run box of `pool` (the name its pool's boxes start with, up to the
+    last "-") about to be created, held until it is (create the container inside the `with`).
+    `keep`: the index of the box it replaces, kept as is. None when pinning is off, or the
+    engine cannot say what runs (the box then floats, as any process)."""
     if not settings.pin_cpus:
         yield None
         return
@@ -74,7 +83,7 @@ def placement(client: docker.DockerClient, settings: SandboxSettings, keep: int 
     with open(settings.state_dir / LOCK_NAME, "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            chosen = least_used(_engine_cpus(client), _taken(client))
+            chosen = least_used(_engine_cpus(client), *_taken(client, pool))
         except (docker.errors.DockerException, OSError, ValueError) as error:
             log.warning("no CPU chosen for a new box (it will float): %s", error)
             chosen = None

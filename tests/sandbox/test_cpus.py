@@ -5,6 +5,8 @@ CPU of the box it replaces, and `pin_cpus=False` lets everything float."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import docker
 import pytest
 
@@ -22,6 +24,19 @@ def test_least_used_takes_the_emptiest_cpu_and_the_lowest_on_a_tie():
     assert least_used(2, [1, 1, 0, 0]) == 0
     assert least_used(2, [0, 7, 7]) == 1  # an index the engine no longer has is not counted
     assert least_used(1, [0, 0]) == 0
+
+
+def test_least_used_spreads_a_pools_own_boxes_first():
+    # Two workers of two boxes each, placed in turn: A, B, A, B. Counting the engine alone would
+    # give A both boxes on CPU 0 and B both on CPU 1, and a submission's tests, which run side
+    # by side in the boxes of one pool, would share one CPU.
+    a, b, everyone = [], [], []
+    for own in (a, b, a, b):
+        chosen = least_used(2, everyone, own)
+        own.append(chosen)
+        everyone.append(chosen)
+    assert sorted(a) == sorted(b) == [0, 1]
+    assert least_used(3, [0, 1, 1, 2, 2], own=[0]) == 1
 
 
 def cpu_list(text: str) -> set[int]:
@@ -72,17 +87,21 @@ def test_a_run_box_keeps_its_supervisor_and_single_cpu_tests_on_its_cpu(pinned_p
             assert allowed(box) == [home]
 
 
-def test_two_run_boxes_started_together_take_different_cpus(tmp_path):
-    client = docker.from_env()
-    if client.info()["NCPU"] < 2:
+def test_pools_started_together_each_spread_their_boxes_over_the_cpus(tmp_path):
+    """As `serve --workers 2` does: two pools of two run boxes start at once, sharing the state
+    directory (and so the placement lock)."""
+    if docker.from_env().info()["NCPU"] < 2:
         pytest.skip("the engine has one CPU")
-    with SandboxPool(SandboxSettings(state_dir=tmp_path, run_boxes=2, pin_cpus=True, judge_boxes=1)) as pool:
-        boxes = list(pool._idle.queue)
-        taken = [int(c.labels[LABEL_CPU]) for c in client.containers.list(filters={"label": LABEL_CPU})
-                 if c.name not in {b.name for b in boxes}]
-        # Placed one after the other under the lock: each took the least used CPU at its turn.
-        first = least_used(client.info()["NCPU"], taken)
-        assert sorted(b.cpu for b in boxes) == sorted([first, least_used(client.info()["NCPU"], [*taken, first])])
+    settings = SandboxSettings(state_dir=tmp_path, run_boxes=2, judge_boxes=1, pin_cpus=True)
+    pools = [SandboxPool(settings), SandboxPool(settings)]
+    try:
+        with ThreadPoolExecutor(2) as executor:
+            list(executor.map(SandboxPool.start, pools))
+        for pool in pools:
+            assert len({box.cpu for box in pool._idle.queue}) == 2
+    finally:
+        for pool in pools:
+            pool.close()
 
 
 def test_a_replacement_box_takes_over_the_cpu_of_the_box_it_replaces(pinned_pool):
