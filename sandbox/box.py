@@ -312,8 +312,7 @@ class Box:
         scratch = f"rw,nosuid,nodev,noexec,size={self.settings.scratch_mib}m,mode=711"
         labels = {LABEL_BOX: self.name, LABEL_ROLE: self.role, LABEL_OWNER: owner_token()}
         try:
-            pool = self.name.rsplit("-", 1)[0]
-            with placement(self.client, self.settings, pool, self.cpu) if self.role == "run" else nullcontext() as cpu:
+            with placement(self.client, self.settings, self.name, self.cpu) if self.role == "run" else nullcontext() as cpu:
                 if cpu is not None:
                     self.cpu = cpu
                     labels[LABEL_CPU] = str(cpu)

@@ -45,6 +45,11 @@ def least_used(cpu_count: int, taken: list[int], own: list[int] = ()) -> int:
     return min(range(cpu_count), key=lambda index: (mine[index], counts[index], index))
 
 
+def pool_of(box_name: str) -> str:
+    """The name a box's pool gives all its boxes (`<pool>-<role><serial>`, see SandboxPool)."""
+    return box_name.rsplit("-", 1)[0]
+
+
 def _engine_cpus(client: docker.DockerClient) -> int:
     if client not in _engine_cpu_counts:
         _engine_cpu_counts[client] = max(1, int(client.info().get("NCPU") or 1))
@@ -61,29 +66,28 @@ def _taken(client: docker.DockerClient, pool: str) -> tuple[list[int], list[int]
         except (KeyError, ValueError):
             continue
         taken.append(index)
-        if container.name.rsplit("-", 1)[0] == pool:
+        if pool_of(container.name) == pool:
             own.append(index)
     return taken, own
 
 
 @contextmanager
-def placement(client: docker.DockerClient, settings: SandboxSettings, pool: str,
+def placement(client: docker.DockerClient, settings: SandboxSettings, box_name: str,
               keep: int | None = None) -> Iterator[int | None]:
-    """The CPU index for a run box of `pool` (the name its pool's boxes start with, up to the
-    last "-") about to be created, held until it is (create the container inside the `with`).
-    `keep`: the index of the box it replaces, kept as is. None when pinning is off, or the
-    engine cannot say what runs (the box then floats, as any process)."""
+    """The CPU index for the run box `box_name` about to be created, held until it is (create
+    the container inside the `with`; the state directory exists by then). `keep`: the index of
+    the box it replaces, kept as is. None when pinning is off, or the engine cannot say what
+    runs (the box then floats, as any process)."""
     if not settings.pin_cpus:
         yield None
         return
     if keep is not None:
         yield keep
         return
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
     with open(settings.state_dir / LOCK_NAME, "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            chosen = least_used(_engine_cpus(client), *_taken(client, pool))
+            chosen = least_used(_engine_cpus(client), *_taken(client, pool_of(box_name)))
         except (docker.errors.DockerException, OSError, ValueError) as error:
             log.warning("no CPU chosen for a new box (it will float): %s", error)
             chosen = None

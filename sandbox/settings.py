@@ -50,7 +50,7 @@ class SandboxSettings(BaseModel):
     pin_cpus: bool = Field(
         default_factory=lambda: os.environ.get("IOI_GRADER_PIN_CPUS", "1") not in ("0", "false", "no"),
         description="Keep each run box's supervisor, spawners and single-CPU tests on one CPU, the one the "
-        "fewest running boxes use (see sandbox/cpus.py); 0 lets them float.",
+        "fewest boxes of its pool, then of the engine, use (see sandbox/cpus.py); 0 lets them float.",
     )
     scratch_mib: int = Field(default=1024, ge=16, description="Size of a box's scratch tmpfs.")
     supervisor_memory_mib: int = Field(default=256, ge=64)

@@ -1,5 +1,5 @@
 """Run boxes keep their work on a CPU each (sandbox/cpus.py): a new run box takes the CPU the
-fewest running boxes use, its supervisor and single-CPU tests stay there, a run allowed more
+fewest boxes of its pool, then of the engine, use, its supervisor and single-CPU tests stay there, a run allowed more
 than one CPU (a compile) or made of several processes gets every CPU, a replacement keeps the
 CPU of the box it replaces, and `pin_cpus=False` lets everything float."""
 
